@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * C ABI layer of the Rust mdev core.
+ *
+ * This file is compiled against the real <linux/mdev.h>, so every access to
+ * the vendor-visible structures (struct mdev_parent, mdev_type, mdev_driver
+ * and mdev_device) uses the layout of the running kernel: the Rust side never
+ * holds a copy of these layouts and reaches the fields only through the
+ * accessors below. It also exports the four mdev symbols and defines the
+ * "mdev" bus, whose callbacks only dispatch to the vendor driver.
+ */
+
+#include <linux/device.h>
+#include <linux/mdev.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uuid.h>
+#include <kunit/test.h>
+#include <kunit/test-bug.h>
+
+#include "mdev_abi.h"
+
+/**
+ * struct mdev_abi_device - an mdev device as allocated by the core
+ * @mdev: the vendor-visible device, first so that to_mdev_device() works
+ * @core: core state owned by this allocation, dropped in the release callback
+ */
+struct mdev_abi_device {
+	struct mdev_device mdev;
+	void *core;
+};
+
+static int mdev_abi_probe(struct device *dev)
+{
+	struct mdev_driver *drv =
+		container_of(dev->driver, struct mdev_driver, driver);
+
+	if (!drv->probe)
+		return 0;
+	return drv->probe(to_mdev_device(dev));
+}
+
+static void mdev_abi_remove(struct device *dev)
+{
+	struct mdev_driver *drv =
+		container_of(dev->driver, struct mdev_driver, driver);
+
+	if (drv->remove)
+		drv->remove(to_mdev_device(dev));
+}
+
+static int mdev_abi_match(struct device *dev, const struct device_driver *drv)
+{
+	/* Nothing binds automatically: only device_driver_attach() in create. */
+	return 0;
+}
+
+static const struct bus_type mdev_abi_bus_type = {
+	.name = "mdev",
+	.probe = mdev_abi_probe,
+	.remove = mdev_abi_remove,
+	.match = mdev_abi_match,
+};
+
+/**
+ * mdev_abi_bus_register() - register the "mdev" bus
+ *
+ * Return: 0 or a negative errno.
+ */
+int mdev_abi_bus_register(void)
+{
+	return bus_register(&mdev_abi_bus_type);
+}
+
+/**
+ * mdev_abi_bus_unregister() - unregister the "mdev" bus
+ */
+void mdev_abi_bus_unregister(void)
+{
+	bus_unregister(&mdev_abi_bus_type);
+}
+
+/**
+ * mdev_abi_is_mdev() - tell whether @dev is on the mdev bus
+ * @dev: any device
+ *
+ * Return: true if @dev is an mdev device created by this core.
+ */
+bool mdev_abi_is_mdev(const struct device *dev)
+{
+	return dev->bus == &mdev_abi_bus_type;
+}
+
+/**
+ * mdev_register_driver() - register an mdev vendor driver
+ * @drv: the driver; @drv->device_api is required
+ *
+ * Return: 0, -EINVAL without device_api, or the errno of driver_register().
+ */
+int mdev_register_driver(struct mdev_driver *drv)
+{
+	if (!drv->device_api)
+		return -EINVAL;
+
+	drv->driver.bus = &mdev_abi_bus_type;
+	return driver_register(&drv->driver);
+}
+EXPORT_SYMBOL(mdev_register_driver);
+
+/**
+ * mdev_unregister_driver() - unregister an mdev vendor driver
+ * @drv: a driver registered with mdev_register_driver()
+ */
+void mdev_unregister_driver(struct mdev_driver *drv)
+{
+	driver_unregister(&drv->driver);
+}
+EXPORT_SYMBOL(mdev_unregister_driver);
+
+/**
+ * mdev_register_parent() - register a device as parent of mdev devices
+ * @parent: vendor-embedded parent structure, initialised here
+ * @dev: the parent device; the core takes its own reference
+ * @mdev_driver: driver bound to every mdev created on @parent
+ * @types: the supported types
+ * @nr_types: number of entries in @types
+ *
+ * Return: 0 or a negative errno (-EEXIST if @dev or @parent is registered).
+ */
+int mdev_register_parent(struct mdev_parent *parent, struct device *dev,
+			 struct mdev_driver *mdev_driver,
+			 struct mdev_type **types, unsigned int nr_types)
+{
+	return mdev_rs_register_parent(parent, dev, mdev_driver, types,
+				       nr_types);
+}
+EXPORT_SYMBOL(mdev_register_parent);
+
+/**
+ * mdev_unregister_parent() - unregister a parent and destroy its mdevs
+ * @parent: a parent registered with mdev_register_parent()
+ *
+ * When this returns the core holds no pointer into vendor memory.
+ */
+void mdev_unregister_parent(struct mdev_parent *parent)
+{
+	mdev_rs_unregister_parent(parent);
+}
+EXPORT_SYMBOL(mdev_unregister_parent);
+
+/**
+ * mdev_abi_parent_init() - fill the vendor's parent structure
+ * @parent: vendor-embedded parent structure
+ * @dev: the parent device
+ * @drv: the vendor driver
+ * @types: the supported types
+ * @nr_types: number of entries in @types
+ *
+ * Sets the fields that vendor drivers may read, as the C core does.
+ */
+void mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
+			  struct mdev_driver *drv, struct mdev_type **types,
+			  unsigned int nr_types)
+{
+	unsigned int i;
+
+	memset(parent, 0, sizeof(*parent));
+	init_rwsem(&parent->unreg_sem);
+	parent->dev = dev;
+	parent->mdev_driver = drv;
+	parent->types = types;
+	parent->nr_types = nr_types;
+	atomic_set(&parent->available_instances, drv->max_instances);
+	for (i = 0; i < nr_types; i++)
+		types[i]->parent = parent;
+}
+
+/**
+ * mdev_abi_type() - the @i-th type of a type array
+ * @types: the vendor's type array
+ * @i: index, below the registered nr_types
+ *
+ * Return: the type pointer.
+ */
+struct mdev_type *mdev_abi_type(struct mdev_type **types, unsigned int i)
+{
+	return types[i];
+}
+
+/**
+ * mdev_abi_type_sysfs_name() - the sysfs name of a type
+ * @type: a vendor type
+ *
+ * Return: the NUL-terminated name, or NULL.
+ */
+const char *mdev_abi_type_sysfs_name(const struct mdev_type *type)
+{
+	return type->sysfs_name;
+}
+
+/**
+ * mdev_abi_type_pretty_name() - the pretty name of a type
+ * @type: a vendor type
+ *
+ * Return: the NUL-terminated name, or NULL if the driver has none.
+ */
+const char *mdev_abi_type_pretty_name(const struct mdev_type *type)
+{
+	return type->pretty_name;
+}
+
+/**
+ * mdev_abi_drv_device_api() - the device_api string of a driver
+ * @drv: the vendor driver
+ *
+ * Return: the NUL-terminated string, or NULL.
+ */
+const char *mdev_abi_drv_device_api(const struct mdev_driver *drv)
+{
+	return drv->device_api;
+}
+
+/**
+ * mdev_abi_drv_max_instances() - the max_instances of a driver
+ * @drv: the vendor driver
+ *
+ * Return: the count used when the driver has no get_available.
+ */
+unsigned int mdev_abi_drv_max_instances(const struct mdev_driver *drv)
+{
+	return drv->max_instances;
+}
+
+/**
+ * mdev_abi_drv_has_get_available() - whether a driver counts instances itself
+ * @drv: the vendor driver
+ *
+ * Return: true if @drv->get_available is set.
+ */
+bool mdev_abi_drv_has_get_available(const struct mdev_driver *drv)
+{
+	return drv->get_available;
+}
+
+/**
+ * mdev_abi_drv_has_description() - whether a driver describes its types
+ * @drv: the vendor driver
+ *
+ * Return: true if @drv->show_description is set.
+ */
+bool mdev_abi_drv_has_description(const struct mdev_driver *drv)
+{
+	return drv->show_description;
+}
+
+/**
+ * mdev_abi_drv_get_available() - call the driver's get_available
+ * @drv: the vendor driver, with get_available set
+ * @type: one of its types
+ *
+ * Return: the number of instances the driver can still create.
+ */
+unsigned int mdev_abi_drv_get_available(struct mdev_driver *drv,
+					struct mdev_type *type)
+{
+	return drv->get_available(type);
+}
+
+/**
+ * mdev_abi_drv_show_description() - call the driver's show_description
+ * @drv: the vendor driver, with show_description set
+ * @type: one of its types
+ * @buf: a PAGE_SIZE sysfs buffer
+ *
+ * Return: what the driver returns.
+ */
+ssize_t mdev_abi_drv_show_description(struct mdev_driver *drv,
+				      struct mdev_type *type, char *buf)
+{
+	return drv->show_description(type, buf);
+}
+
+/**
+ * mdev_abi_drv_driver() - the device_driver embedded in an mdev_driver
+ * @drv: the vendor driver
+ *
+ * Return: &@drv->driver.
+ */
+struct device_driver *mdev_abi_drv_driver(struct mdev_driver *drv)
+{
+	return &drv->driver;
+}
+
+static void mdev_abi_device_release(struct device *dev)
+{
+	struct mdev_abi_device *d =
+		container_of(to_mdev_device(dev), struct mdev_abi_device, mdev);
+
+	mdev_rs_device_release(d->core);
+	kfree(d);
+}
+
+/**
+ * mdev_abi_device_alloc() - allocate and initialise an mdev device
+ * @parent: the parent device
+ * @type: the vendor type the device is created from
+ * @uuid: a validated 36-character UUID string (any case)
+ * @groups: the core's device attribute groups
+ * @core: core state; owned by the device on success, dropped at release
+ *
+ * The device is named by the lower-case form of @uuid, as the C core does.
+ * On success the caller holds the reference from device_initialize(); a
+ * later put_device() may release it, which hands @core back to the core.
+ *
+ * Return: the embedded struct device, or NULL on allocation failure (then
+ * @core stays owned by the caller).
+ */
+struct device *mdev_abi_device_alloc(struct device *parent,
+				     struct mdev_type *type, const char *uuid,
+				     const struct attribute_group **groups,
+				     void *core)
+{
+	struct mdev_abi_device *d;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return NULL;
+
+	if (guid_parse(uuid, &d->mdev.uuid) ||
+	    dev_set_name(&d->mdev.dev, "%pUl", &d->mdev.uuid)) {
+		kfree(d);
+		return NULL;
+	}
+
+	device_initialize(&d->mdev.dev);
+	d->mdev.dev.parent = parent;
+	d->mdev.dev.bus = &mdev_abi_bus_type;
+	d->mdev.dev.release = mdev_abi_device_release;
+	d->mdev.dev.groups = groups;
+	d->mdev.type = type;
+	d->core = core;
+	return &d->mdev.dev;
+}
+
+/**
+ * mdev_abi_device_core() - the core state of an mdev device
+ * @dev: a device for which mdev_abi_is_mdev() is true
+ *
+ * Return: the @core pointer given to mdev_abi_device_alloc().
+ */
+void *mdev_abi_device_core(struct device *dev)
+{
+	return container_of(to_mdev_device(dev), struct mdev_abi_device,
+			    mdev)->core;
+}
+
+/**
+ * mdev_abi_device_set_active() - mirror the core's state into mdev->active
+ * @dev: an mdev device
+ * @active: the new state
+ */
+void mdev_abi_device_set_active(struct device *dev, bool active)
+{
+	WRITE_ONCE(to_mdev_device(dev)->active, active);
+}
+
+/**
+ * mdev_abi_kref_read() - the reference count of a device
+ * @dev: any device
+ *
+ * Return: the current kref count of @dev's kobject.
+ */
+unsigned int mdev_abi_kref_read(struct device *dev)
+{
+	return kref_read(&dev->kobj.kref);
+}
+
+#if IS_BUILTIN(CONFIG_KUNIT)
+/**
+ * struct mdev_abi_kunit_fixture - a vendor parent for the core's KUnit tests
+ * @parent: the parent structure, first so it can stand for the fixture
+ * @drv: the driver, with max_instances and no get_available
+ * @types: the types, named "1", "2", ...
+ * @ptrs: the type array given to mdev_register_parent()
+ */
+struct mdev_abi_kunit_fixture {
+	struct mdev_parent parent;
+	struct mdev_driver drv;
+	struct mdev_type types[4];
+	struct mdev_type *ptrs[4];
+};
+
+/**
+ * mdev_abi_kunit_warn_begin() - start counting WARN()s in the current test
+ *
+ * Return: a handle for mdev_abi_kunit_warn_end(), or NULL outside a test.
+ */
+void *mdev_abi_kunit_warn_begin(void)
+{
+	struct kunit *test = kunit_get_current_test();
+
+	return test ? kunit_start_suppress_warning(test) : NULL;
+}
+
+/**
+ * mdev_abi_kunit_warn_end() - stop counting WARN()s
+ * @w: the handle from mdev_abi_kunit_warn_begin()
+ *
+ * Return: the number of WARN()s suppressed since the matching begin.
+ */
+int mdev_abi_kunit_warn_end(void *w)
+{
+	struct kunit *test = kunit_get_current_test();
+	int n;
+
+	if (!w || !test)
+		return -1;
+	n = kunit_suppressed_warning_count(w);
+	kunit_end_suppress_warning(test, w);
+	return n;
+}
+
+/**
+ * mdev_abi_kunit_parent_alloc() - allocate a parent, driver and types
+ * @nr_types: number of types, named "1", "2", ...
+ * @max_instances: the driver's max_instances (no get_available)
+ *
+ * Return: an opaque test fixture, or NULL.
+ */
+void *mdev_abi_kunit_parent_alloc(unsigned int nr_types,
+				  unsigned int max_instances)
+{
+	static const char *const names[] = { "1", "2", "3", "4" };
+	struct mdev_abi_kunit_fixture *f;
+	unsigned int i;
+
+	if (nr_types > ARRAY_SIZE(names))
+		return NULL;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return NULL;
+	f->drv.device_api = "vfio-pci";
+	f->drv.max_instances = max_instances;
+	for (i = 0; i < nr_types; i++) {
+		f->types[i].sysfs_name = names[i];
+		f->ptrs[i] = &f->types[i];
+	}
+	return f;
+}
+
+/**
+ * mdev_abi_kunit_register() - register a fixture's parent on @dev
+ * @f: a fixture from mdev_abi_kunit_parent_alloc()
+ * @dev: the parent device
+ * @nr_types: number of types to register
+ *
+ * Return: what mdev_register_parent() returns.
+ */
+int mdev_abi_kunit_register(void *f, struct device *dev, unsigned int nr_types)
+{
+	struct mdev_abi_kunit_fixture *p = f;
+
+	return mdev_register_parent(&p->parent, dev, &p->drv, p->ptrs,
+				    nr_types);
+}
+
+/**
+ * mdev_abi_kunit_unregister() - unregister a fixture's parent
+ * @f: a registered fixture
+ */
+void mdev_abi_kunit_unregister(void *f)
+{
+	struct mdev_abi_kunit_fixture *p = f;
+
+	mdev_unregister_parent(&p->parent);
+}
+
+/**
+ * mdev_abi_kunit_parent() - the parent structure of a fixture
+ * @f: a fixture
+ *
+ * Return: &@f->parent.
+ */
+struct mdev_parent *mdev_abi_kunit_parent(void *f)
+{
+	return &((struct mdev_abi_kunit_fixture *)f)->parent;
+}
+#endif

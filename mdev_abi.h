@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Interface between the C ABI layer and the Rust mdev core. */
+#ifndef MDEV_ABI_H
+#define MDEV_ABI_H
+
+#include <linux/mdev.h>
+
+/* Implemented in Rust (mdev_core.rs). */
+int mdev_rs_register_parent(struct mdev_parent *parent, struct device *dev,
+			    struct mdev_driver *drv, struct mdev_type **types,
+			    unsigned int nr_types);
+void mdev_rs_unregister_parent(struct mdev_parent *parent);
+void mdev_rs_device_release(void *core);
+
+/* Implemented in mdev_abi.c, called from Rust (mdev_abi.rs). */
+int mdev_abi_bus_register(void);
+void mdev_abi_bus_unregister(void);
+bool mdev_abi_is_mdev(const struct device *dev);
+void mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
+			  struct mdev_driver *drv, struct mdev_type **types,
+			  unsigned int nr_types);
+struct mdev_type *mdev_abi_type(struct mdev_type **types, unsigned int i);
+const char *mdev_abi_type_sysfs_name(const struct mdev_type *type);
+const char *mdev_abi_type_pretty_name(const struct mdev_type *type);
+const char *mdev_abi_drv_device_api(const struct mdev_driver *drv);
+unsigned int mdev_abi_drv_max_instances(const struct mdev_driver *drv);
+bool mdev_abi_drv_has_get_available(const struct mdev_driver *drv);
+bool mdev_abi_drv_has_description(const struct mdev_driver *drv);
+unsigned int mdev_abi_drv_get_available(struct mdev_driver *drv,
+					struct mdev_type *type);
+ssize_t mdev_abi_drv_show_description(struct mdev_driver *drv,
+				      struct mdev_type *type, char *buf);
+struct device_driver *mdev_abi_drv_driver(struct mdev_driver *drv);
+struct device *mdev_abi_device_alloc(struct device *parent,
+				     struct mdev_type *type, const char *uuid,
+				     const struct attribute_group **groups,
+				     void *core);
+void *mdev_abi_device_core(struct device *dev);
+void mdev_abi_device_set_active(struct device *dev, bool active);
+unsigned int mdev_abi_kref_read(struct device *dev);
+void *mdev_abi_kunit_warn_begin(void);
+int mdev_abi_kunit_warn_end(void *w);
+void *mdev_abi_kunit_parent_alloc(unsigned int nr_types,
+				  unsigned int max_instances);
+int mdev_abi_kunit_register(void *f, struct device *dev, unsigned int nr_types);
+void mdev_abi_kunit_unregister(void *f);
+struct mdev_parent *mdev_abi_kunit_parent(void *f);
+
+#endif

@@ -1,0 +1,833 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! VFIO mediated device (mdev) core: parent registry, `MDEV_STATE` uevents, sysfs ABI and the
+//! lifecycle of mdev devices; a drop-in for the C core of `drivers/vfio/mdev`.
+//!
+//! C header: [`include/linux/mdev.h`](srctree/include/linux/mdev.h)
+
+mod mdev_abi;
+mod mdev_sysfs;
+mod mdev_uevent;
+
+use kernel::{
+    device::Device,
+    new_condvar, new_mutex,
+    prelude::*,
+    rbtree::{RBTree, RBTreeNodeReservation},
+    str::CString,
+    sync::{aref::ARef, Arc, CondVar, Mutex},
+    time::{delay::fsleep, Delta},
+};
+use mdev_abi::{RawParent, TypeInfo, Vendor, VendorDriver};
+use mdev_sysfs::{CompatClass, Kset, Page, RemoveRequest, TypeAttr, TypeDir, TypeDirReg, TypeLinks};
+use mdev_uevent::State;
+
+module! {
+    type: MdevModule,
+    name: "mdev_rs",
+    authors: ["mdev-rs developers"],
+    description: "VFIO mediated device core (Rust)",
+    license: "GPL",
+}
+
+/// Length of a UUID string, `UUID_STRING_LEN`.
+const UUID_LEN: usize = 36;
+
+/// A UUID as written to `create`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct Uuid([u8; 16]);
+
+impl Uuid {
+    /// Parses the 36-character form `8-4-4-4-12`, in any case, as `uuid_is_valid()` does.
+    pub(crate) fn parse(s: &[u8]) -> Result<Self> {
+        if s.len() != UUID_LEN {
+            return Err(EINVAL);
+        }
+        let mut out = [0u8; 16];
+        let mut n = 0;
+        let mut i = 0;
+        while i < UUID_LEN {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if s[i] != b'-' {
+                    return Err(EINVAL);
+                }
+                i += 1;
+                continue;
+            }
+            let hi = hex(s[i]).ok_or(EINVAL)?;
+            let lo = hex(s[i + 1]).ok_or(EINVAL)?;
+            out[n] = (hi << 4) | lo;
+            n += 1;
+            i += 2;
+        }
+        Ok(Self(out))
+    }
+
+    /// The canonical lower-case string, NUL-terminated: the device name.
+    pub(crate) fn to_cstring(self) -> Result<CString> {
+        let b = &self.0;
+        CString::try_from_fmt(fmt!(
+            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-\
+             {:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+            b[0],
+            b[1],
+            b[2],
+            b[3],
+            b[4],
+            b[5],
+            b[6],
+            b[7],
+            b[8],
+            b[9],
+            b[10],
+            b[11],
+            b[12],
+            b[13],
+            b[14],
+            b[15]
+        ))
+    }
+}
+
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Validates a `create` write: 36 bytes, or 37 with any last byte, holding a UUID.
+pub(crate) fn parse_create(buf: &[u8]) -> Result<Uuid> {
+    if buf.len() < UUID_LEN || buf.len() > UUID_LEN + 1 {
+        return Err(EINVAL);
+    }
+    Uuid::parse(&buf[..UUID_LEN])
+}
+
+/// Parses a `remove` write: `Some(true)` removes, `Some(false)` is the no-op `0`.
+pub(crate) fn parse_remove(buf: &[u8]) -> Result<bool> {
+    match mdev_sysfs::kstrtoul(buf) {
+        Ok(v) => Ok(v != 0),
+        Err(e) if e == ENOMEM => Err(e),
+        Err(_) => Err(EINVAL),
+    }
+}
+
+/// Global index of mdev devices by UUID, across all parents.
+///
+/// An entry lives from `create` until the device is released, as in the C core, so a UUID is
+/// busy until its last reference is gone. The value is the device's `active` flag.
+struct Index {
+    uuids: Option<RBTree<Uuid, bool>>,
+    /// Core objects whose release may still run: module exit waits for zero.
+    live: usize,
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialised in module init before any other use.
+    unsafe(uninit) static INDEX: Mutex<Index> = Index { uuids: None, live: 0 };
+}
+
+/// The parent registry: every registered parent holds a counted reference to its device.
+struct Registry {
+    parents: KVec<KBox<Registration>>,
+    compat: Option<CompatClass>,
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialised in module init before any other use.
+    unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
+        parents: KVec::new(),
+        compat: None,
+    };
+}
+
+/// What create and remove see of a registration while it lasts.
+struct RegView {
+    /// The core's own reference to the parent.
+    dev: ARef<Device>,
+    drv: VendorDriver,
+    device_api: CString,
+    types: KVec<TypeInfo>,
+}
+
+/// The unregistration gate of a parent, with everything it protects.
+struct Gate {
+    /// Set when unregistration starts: new creates and removes fail with `ENODEV`.
+    closing: bool,
+    /// Creates and removes in progress.
+    users: u32,
+    /// Instances left when the core counts them (driver without `get_available`).
+    avail: u32,
+    /// Live mdev devices, each holding the reference from `device_initialize()`.
+    devices: KVec<ARef<Device>>,
+    /// The registration, while it lasts.
+    view: Option<Arc<RegView>>,
+}
+
+/// Per-parent state shared by the registration, its type directories and its mdev devices.
+///
+/// It holds no vendor pointer and no reference to the parent device, so the objects whose
+/// release may be delayed never touch vendor memory.
+#[pin_data]
+struct ParentShared {
+    #[pin]
+    gate: Mutex<Gate>,
+    #[pin]
+    drained: CondVar,
+    /// The core counts instances (the driver has no `get_available`).
+    counted: bool,
+}
+
+/// Proof of a create or remove in progress on an open gate.
+struct GateUser<'a> {
+    shared: &'a ParentShared,
+    view: Arc<RegView>,
+}
+
+impl Drop for GateUser<'_> {
+    fn drop(&mut self) {
+        let mut g = self.shared.gate.lock();
+        g.users -= 1;
+        if g.closing && g.users == 0 {
+            self.shared.drained.notify_all();
+        }
+    }
+}
+
+impl ParentShared {
+    fn new(counted: bool, avail: u32) -> impl PinInit<Self> {
+        pin_init!(Self {
+            gate <- new_mutex!(Gate {
+                closing: false,
+                users: 0,
+                avail,
+                devices: KVec::new(),
+                view: None,
+            }),
+            drained <- new_condvar!(),
+            counted,
+        })
+    }
+
+    /// Enters the gate, failing with `ENODEV` once unregistration has started (never blocks).
+    fn try_enter(&self) -> Result<GateUser<'_>> {
+        let mut g = self.gate.lock();
+        if g.closing {
+            return Err(ENODEV);
+        }
+        let view = g.view.clone().ok_or(ENODEV)?;
+        g.users += 1;
+        Ok(GateUser { shared: self, view })
+    }
+
+    /// The registration, for attribute reads.
+    fn view(&self) -> Result<Arc<RegView>> {
+        self.gate.lock().view.clone().ok_or(ENODEV)
+    }
+
+    /// Closes the gate, waits for creates and removes in flight, and takes the live devices.
+    fn close_and_drain(&self) -> KVec<ARef<Device>> {
+        let mut g = self.gate.lock();
+        g.closing = true;
+        while g.users != 0 {
+            self.drained.wait(&mut g);
+        }
+        core::mem::take(&mut g.devices)
+    }
+
+    fn take_device(&self, dev: &Device) -> Option<ARef<Device>> {
+        let mut g = self.gate.lock();
+        let i = g.devices.iter().position(|d| core::ptr::eq(&**d, dev))?;
+        swap_remove(&mut g.devices, i)
+    }
+}
+
+/// Removes element `i` in O(1), not preserving order.
+fn swap_remove<T>(v: &mut KVec<T>, i: usize) -> Option<T> {
+    let last = v.len().checked_sub(1)?;
+    if i > last {
+        return None;
+    }
+    v.swap(i, last);
+    v.pop()
+}
+
+/// The core state of one mdev device, owned by the device and dropped at its release.
+pub(crate) struct MdevCore {
+    uuid: Uuid,
+    name: CString,
+    shared: Arc<ParentShared>,
+    links: TypeLinks,
+    /// The UUID entry and an instance are accounted to this device.
+    accounted: bool,
+}
+
+impl Drop for MdevCore {
+    fn drop(&mut self) {
+        if !self.accounted {
+            return;
+        }
+        let mut idx = INDEX.lock();
+        if let Some(t) = idx.uuids.as_mut() {
+            t.remove(&self.uuid);
+        }
+        if self.shared.counted {
+            self.shared.gate.lock().avail += 1;
+        }
+        idx.live -= 1;
+    }
+}
+
+/// The core data of a type directory.
+pub(crate) struct TypeData {
+    shared: Arc<ParentShared>,
+    index: usize,
+}
+
+impl TypeData {
+    fn new(shared: Arc<ParentShared>, index: usize) -> Self {
+        INDEX.lock().live += 1;
+        Self { shared, index }
+    }
+}
+
+impl Drop for TypeData {
+    fn drop(&mut self) {
+        INDEX.lock().live -= 1;
+    }
+}
+
+/// Operations behind the type attributes, called by [`mdev_sysfs`].
+pub(crate) trait MdevOps {
+    /// Whether the attribute exists.
+    fn visible(&self, attr: TypeAttr) -> bool;
+    /// Reads an attribute.
+    fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result;
+    /// Writes an attribute.
+    fn store(&self, dir: &TypeDir, attr: TypeAttr, buf: &[u8]) -> Result;
+}
+
+impl MdevOps for TypeData {
+    fn visible(&self, attr: TypeAttr) -> bool {
+        match attr {
+            TypeAttr::Description => self
+                .shared
+                .view()
+                .map(|v| v.drv.has_description())
+                .unwrap_or(false),
+            _ => true,
+        }
+    }
+
+    fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result {
+        let v = self.shared.view()?;
+        let t = v.types.get(self.index).ok_or(ENODEV)?;
+        match attr {
+            TypeAttr::Create => Err(EIO),
+            TypeAttr::DeviceApi => page.write(fmt!("{}\n", v.device_api.to_str()?)),
+            TypeAttr::Name => {
+                let n = t.pretty_name.as_ref().unwrap_or(&t.sysfs_name);
+                page.write(fmt!("{}\n", n.to_str()?))
+            }
+            TypeAttr::AvailableInstances => {
+                let n = if self.shared.counted {
+                    self.shared.gate.lock().avail
+                } else {
+                    v.drv.get_available(t.raw)
+                };
+                page.write(fmt!("{}\n", n))
+            }
+            TypeAttr::Description => v.drv.show_description(t.raw, page),
+        }
+    }
+
+    fn store(&self, dir: &TypeDir, attr: TypeAttr, buf: &[u8]) -> Result {
+        match attr {
+            TypeAttr::Create => create(self, dir, parse_create(buf)?),
+            _ => Err(EIO),
+        }
+    }
+}
+
+/// Creates an mdev device of the type behind `dir`.
+fn create(td: &TypeData, _dir: &TypeDir, uuid: Uuid) -> Result {
+    let shared = &td.shared;
+    let view = shared.view()?;
+    let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
+    // Allocate before any accounting, so that a failed allocation changes nothing.
+    let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+    let mut core = KBox::new(
+        MdevCore {
+            uuid,
+            name: uuid.to_cstring()?,
+            shared: shared.clone(),
+            links: view_links(td)?,
+            accounted: false,
+        },
+        GFP_KERNEL,
+    )?;
+    {
+        let mut idx = INDEX.lock();
+        let uuids = idx.uuids.get_or_insert_with(RBTree::new);
+        if uuids.get(&uuid).is_some() {
+            return Err(EEXIST);
+        }
+        if shared.counted {
+            let mut g = shared.gate.lock();
+            if g.avail == 0 {
+                return Err(EUSERS);
+            }
+            g.avail -= 1;
+        }
+        uuids.insert(node.into_node(uuid, false));
+        idx.live += 1;
+        // From here `MdevCore::drop` undoes the accounting, on every path.
+        core.accounted = true;
+    }
+    let dev = mdev_abi::device_alloc(&view.dev, tinfo.raw, core)?;
+    let user = shared.try_enter()?;
+    mdev_abi::device_add(&dev)?;
+    if let Err(e) = attach_and_link(&user.view, &dev) {
+        mdev_abi::device_del(&dev);
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn attach_and_link(view: &RegView, dev: &ARef<Device>) -> Result {
+    view.drv.attach(dev)?;
+    let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
+    core.links.link(dev, &core.name)?;
+    let shared = &core.shared;
+    let pushed = shared.gate.lock().devices.push(dev.clone(), GFP_KERNEL);
+    if let Err(e) = pushed {
+        core.links.unlink(dev, &core.name);
+        return Err(e.into());
+    }
+    if let Some(t) = INDEX.lock().uuids.as_mut() {
+        if let Some(a) = t.get_mut(&core.uuid) {
+            *a = true;
+        }
+    }
+    mdev_abi::device_set_active(dev, true);
+    Ok(())
+}
+
+fn view_links(td: &TypeData) -> Result<TypeLinks> {
+    let reg = REGISTRY.lock();
+    let r = reg
+        .parents
+        .iter()
+        .find(|r| Arc::ptr_eq(&r.shared, &td.shared))
+        .ok_or(ENODEV)?;
+    let sysfs = r.sysfs.as_ref().ok_or(ENODEV)?;
+    Ok(sysfs.types.get(td.index).ok_or(ENODEV)?.links())
+}
+
+/// Destroys an mdev device: links, then `device_del()` (unbind, vendor `remove`), then the
+/// reference from `device_initialize()`.
+fn remove_common(dev: ARef<Device>) {
+    if let Some(core) = mdev_abi::device_core(&dev) {
+        core.links.unlink(&dev, &core.name);
+    }
+    mdev_abi::device_set_active(&dev, false);
+    mdev_abi::device_del(&dev);
+}
+
+/// A write to an mdev device's `remove` attribute.
+pub(crate) fn remove_store(req: &RemoveRequest<'_>, buf: &[u8]) -> Result {
+    if parse_remove(buf)? && req.remove_file_self() {
+        device_remove(req.dev())?;
+    }
+    Ok(())
+}
+
+fn device_remove(dev: &Device) -> Result {
+    let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
+    {
+        let mut idx = INDEX.lock();
+        let a = idx
+            .uuids
+            .as_mut()
+            .and_then(|t| t.get_mut(&core.uuid))
+            .ok_or(ENODEV)?;
+        if !*a {
+            return Err(EAGAIN);
+        }
+        *a = false;
+    }
+    let shared = core.shared.clone();
+    let _user = shared.try_enter()?;
+    let dev = shared.take_device(dev).ok_or(ENODEV)?;
+    remove_common(dev);
+    Ok(())
+}
+
+/// A parent registration, owned by the registry.
+struct Registration {
+    key: *mut RawParent,
+    /// sysfs objects; dropped before `view`.
+    sysfs: Option<ParentSysfs>,
+    shared: Arc<ParentShared>,
+    view: Arc<RegView>,
+}
+
+// SAFETY: `key` is only compared, never dereferenced.
+unsafe impl Send for Registration {}
+
+/// `mdev_supported_types` and its type directories.
+struct ParentSysfs {
+    /// Dropped before `kset`.
+    types: KVec<TypeDirReg>,
+    _kset: Kset,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // The type directories are gone or going; nothing reaches the registration any more.
+        drop(self.sysfs.take());
+        self.shared.gate.lock().view = None;
+    }
+}
+
+/// `mdev_register_parent()`.
+pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
+    let mut reg = REGISTRY.lock();
+    let dup = reg
+        .parents
+        .iter()
+        .any(|r| r.key == vendor.key() || core::ptr::eq(&*r.view.dev, &*dev));
+    if kernel::warn_on!(dup) {
+        return Err(EEXIST);
+    }
+    reg.parents.reserve(1, GFP_KERNEL)?;
+
+    vendor.init_parent(&dev);
+    let drv = vendor.driver();
+    let key = vendor.key();
+    let types = vendor.types()?;
+    let shared = Arc::pin_init(
+        ParentShared::new(!drv.has_get_available(), drv.max_instances()),
+        GFP_KERNEL,
+    )?;
+    let view = Arc::new(
+        RegView {
+            dev: dev.clone(),
+            drv,
+            device_api: drv.device_api()?,
+            types,
+        },
+        GFP_KERNEL,
+    )?;
+    shared.gate.lock().view = Some(view.clone());
+    let mut r = KBox::new(
+        Registration {
+            key,
+            sysfs: None,
+            shared: shared.clone(),
+            view: view.clone(),
+        },
+        GFP_KERNEL,
+    )?;
+
+    let kset = Kset::new(&dev)?;
+    let prefix = mdev_sysfs::driver_string(&dev);
+    let mut dirs = KVec::with_capacity(view.types.len(), GFP_KERNEL)?;
+    for (i, t) in view.types.iter().enumerate() {
+        let name = CString::try_from_fmt(fmt!("{}-{}", prefix.to_str()?, t.sysfs_name.to_str()?))?;
+        dirs.push(
+            TypeDirReg::new(&kset, &name, TypeData::new(shared.clone(), i))?,
+            GFP_KERNEL,
+        )?;
+    }
+    r.sysfs = Some(ParentSysfs {
+        types: dirs,
+        _kset: kset,
+    });
+
+    if let Some(c) = reg.compat.as_ref() {
+        if c.create_link(&dev).is_err() {
+            dev_warn!(dev, "Failed to create compatibility class link\n");
+        }
+    }
+    dev_info!(dev, "MDEV: Registered\n");
+    reg.parents.push(r, GFP_KERNEL)?;
+    mdev_uevent::send(&view.dev, State::Registered);
+    Ok(())
+}
+
+/// `mdev_unregister_parent()`.
+pub(crate) fn unregister_parent(key: *mut RawParent) {
+    let r = {
+        let mut reg = REGISTRY.lock();
+        let i = reg.parents.iter().position(|r| r.key == key);
+        match i.and_then(|i| swap_remove(&mut reg.parents, i)) {
+            Some(r) => {
+                if let Some(c) = reg.compat.as_ref() {
+                    c.remove_link(&r.view.dev);
+                }
+                r
+            }
+            None => {
+                kernel::warn_on!(true);
+                return;
+            }
+        }
+    };
+    let mut r = r;
+    dev_info!(r.view.dev, "MDEV: Unregistering\n");
+    for dev in r.shared.close_and_drain() {
+        if let Some(core) = mdev_abi::device_core(&dev) {
+            if let Some(a) = INDEX.lock().uuids.as_mut().and_then(|t| t.get_mut(&core.uuid)) {
+                *a = false;
+            }
+        }
+        remove_common(dev);
+    }
+    drop(r.sysfs.take());
+    r.shared.gate.lock().view = None;
+    // Every child and type directory is gone; the core still holds its reference.
+    let view = r.view.clone();
+    drop(r);
+    mdev_uevent::send(&view.dev, State::Unregistered);
+    drop(view);
+}
+
+/// Called when an mdev device is released: drops its core state.
+pub(crate) fn device_release(core: KBox<MdevCore>) {
+    drop(core);
+}
+
+struct MdevModule;
+
+impl kernel::Module for MdevModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: Called once, before any other use of the globals.
+        unsafe {
+            INDEX.init();
+            REGISTRY.init();
+        }
+        #[cfg(CONFIG_KUNIT = "y")]
+        // SAFETY: As above.
+        unsafe {
+            mdev_uevent::tests_hook::LAST.init()
+        };
+        mdev_abi::bus_register()?;
+        match CompatClass::new() {
+            Ok(c) => REGISTRY.lock().compat = Some(c),
+            Err(e) => {
+                mdev_abi::bus_unregister();
+                return Err(e);
+            }
+        }
+        pr_info!("mdev core (Rust) loaded\n");
+        Ok(MdevModule)
+    }
+}
+
+impl Drop for MdevModule {
+    fn drop(&mut self) {
+        let compat = {
+            let mut reg = REGISTRY.lock();
+            kernel::warn_on!(!reg.parents.is_empty());
+            reg.compat.take()
+        };
+        drop(compat);
+        // Releases of devices and type directories may be delayed; they run module code.
+        let mut waited = 0;
+        while INDEX.lock().live != 0 && waited < 30_000 {
+            fsleep(Delta::from_millis(10));
+            waited += 10;
+        }
+        if INDEX.lock().live != 0 {
+            pr_warn!("objects still live at unload\n");
+        }
+        mdev_abi::bus_unregister();
+    }
+}
+
+#[kunit_tests(mdev_rs)]
+mod tests {
+    use super::*;
+    use mdev_abi::kunit::{count_warnings, Fixture};
+    use mdev_uevent::tests_hook;
+
+    const U1: &[u8] = b"11111111-2222-3333-4444-555555555555";
+
+    #[test]
+    fn uuid_parse_accepts_any_case() -> Result {
+        let a = Uuid::parse(b"A1b2C3d4-e5F6-0789-abcd-EF0123456789")?;
+        assert_eq!(
+            a.to_cstring()?.to_bytes(),
+            b"a1b2c3d4-e5f6-0789-abcd-ef0123456789"
+        );
+        assert!(Uuid::parse(U1)? == Uuid::parse(b"11111111-2222-3333-4444-555555555555")?);
+        Ok(())
+    }
+
+    #[test]
+    fn uuid_parse_rejects_bad_input() {
+        let bad: [&[u8]; 7] = [
+            b"11111111-2222-3333-4444-55555555555",
+            b"111111112-222-3333-4444-555555555555",
+            b"11111111-2222-3333-4444-55555555555g",
+            b"11111111_2222-3333-4444-555555555555",
+            b"11111111-2222-3333-4444-5555555555\0\0",
+            b"",
+            b"11111111-2222-3333-4444-5555555555555",
+        ];
+        for b in bad {
+            assert!(Uuid::parse(b) == Err(EINVAL));
+        }
+    }
+
+    #[test]
+    fn create_length_rules() -> Result {
+        assert!(parse_create(&U1[..35]) == Err(EINVAL));
+        assert!(parse_create(U1)? == Uuid::parse(U1)?);
+        let mut b = [0u8; 38];
+        b[..36].copy_from_slice(U1);
+        b[36] = b'x';
+        assert!(parse_create(&b[..37]).is_ok());
+        b[36] = b'\n';
+        assert!(parse_create(&b[..37]).is_ok());
+        assert!(parse_create(&b[..38]) == Err(EINVAL));
+        Ok(())
+    }
+
+    #[test]
+    fn remove_value_rules() {
+        assert!(parse_remove(b"0") == Ok(false));
+        assert!(parse_remove(b"00") == Ok(false));
+        assert!(parse_remove(b"0x0\n") == Ok(false));
+        assert!(parse_remove(b"1") == Ok(true));
+        assert!(parse_remove(b"2\n") == Ok(true));
+        assert!(parse_remove(b"0x10") == Ok(true));
+        assert!(parse_remove(b"abc") == Err(EINVAL));
+        assert!(parse_remove(b"-1") == Err(EINVAL));
+        assert!(parse_remove(b"99999999999999999999999") == Err(EINVAL));
+        assert!(parse_remove(b"") == Err(EINVAL));
+    }
+
+    #[test]
+    fn uevent_env_strings() {
+        assert_eq!(State::Registered.env().to_bytes(), b"MDEV_STATE=registered");
+        assert_eq!(State::Unregistered.env().to_bytes(), b"MDEV_STATE=unregistered");
+    }
+
+    fn faux(name: &'static CStr) -> Result<kernel::faux::Registration> {
+        kernel::faux::Registration::new(name, None)
+    }
+
+    #[test]
+    fn registry_duplicate_and_unknown() -> Result {
+        let fdev = faux(c"mdev-rs-kunit-dup")?;
+        let dev: &Device = fdev.as_ref().as_ref();
+        let a = Fixture::new(2, 4)?;
+        let b = Fixture::new(1, 1)?;
+        a.register(dev, 2)?;
+        // Same device through another parent structure: refused with a warning.
+        let (r, w) = count_warnings(|| b.register(dev, 1));
+        assert!(r == Err(EEXIST));
+        assert_eq!(w, 1);
+        // Same parent structure twice: refused too.
+        let (r, w) = count_warnings(|| a.register(dev, 2));
+        assert!(r == Err(EEXIST));
+        assert_eq!(w, 1);
+        // Unregistering a parent that was never registered warns and changes nothing.
+        let ((), w) = count_warnings(|| b.unregister());
+        assert_eq!(w, 1);
+        assert!(REGISTRY.lock().parents.iter().any(|r| r.key == a.parent()));
+        a.unregister();
+        assert!(!REGISTRY.lock().parents.iter().any(|r| r.key == a.parent()));
+        // Registering again after unregistering works.
+        a.register(dev, 2)?;
+        a.unregister();
+        Ok(())
+    }
+
+    #[test]
+    fn unregistered_sent_with_core_reference() -> Result {
+        let fdev = faux(c"mdev-rs-kunit-ref")?;
+        let dev: &Device = fdev.as_ref().as_ref();
+        let f = Fixture::new(1, 1)?;
+        let base = mdev_abi::kref_read(dev);
+        f.register(dev, 1)?;
+        let s = tests_hook::take().ok_or(EINVAL)?;
+        assert!(s.state == State::Registered);
+        f.unregister();
+        let s = tests_hook::take().ok_or(EINVAL)?;
+        assert!(s.state == State::Unregistered);
+        assert_eq!(s.dev, mdev_abi::raw_dev(dev) as usize);
+        // Exactly one reference beyond the vendor's while sending: the core's, dropped after.
+        assert_eq!(s.refs, base + 1);
+        assert_eq!(mdev_abi::kref_read(dev), base);
+        Ok(())
+    }
+
+    fn type_data(key: *mut RawParent, i: usize) -> Result<mdev_sysfs::TypeDirRef> {
+        let reg = REGISTRY.lock();
+        let r = reg.parents.iter().find(|r| r.key == key).ok_or(ENODEV)?;
+        Ok(r.sysfs.as_ref().ok_or(ENODEV)?.types.get(i).ok_or(ENODEV)?.dir().clone())
+    }
+
+    fn avail(d: &TypeDir) -> u32 {
+        d.data().shared.gate.lock().avail
+    }
+
+    fn wait_avail(d: &TypeDir, want: u32) -> bool {
+        for _ in 0..1000 {
+            if avail(d) == want {
+                return true;
+            }
+            fsleep(Delta::from_millis(10));
+        }
+        false
+    }
+
+    #[test]
+    fn instance_accounting_shared_across_types() -> Result {
+        let fdev = faux(c"mdev-rs-kunit-acct")?;
+        let dev: &Device = fdev.as_ref().as_ref();
+        let f = Fixture::new(2, 2)?;
+        f.register(dev, 2)?;
+        let t1 = type_data(f.parent(), 0)?;
+        let t2 = type_data(f.parent(), 1)?;
+        let u2 = b"11111111-2222-3333-4444-666666666666";
+        let u3 = b"11111111-2222-3333-4444-777777777777";
+        assert_eq!(avail(&t1), 2);
+        t1.data().store(&t1, TypeAttr::Create, U1)?;
+        assert_eq!(avail(&t2), 1);
+        // A duplicate UUID is refused on any type, without accounting.
+        assert!(t2.data().store(&t2, TypeAttr::Create, U1) == Err(EEXIST));
+        assert_eq!(avail(&t2), 1);
+        t2.data().store(&t2, TypeAttr::Create, u2)?;
+        assert!(t1.data().store(&t1, TypeAttr::Create, u3) == Err(EUSERS));
+        assert_eq!(avail(&t1), 0);
+        f.unregister();
+        // The count comes back when the devices are released, possibly delayed.
+        assert!(wait_avail(&t1, 2));
+        let u = Uuid::parse(U1)?;
+        assert!(INDEX.lock().uuids.as_ref().is_none_or(|t| t.get(&u).is_none()));
+        Ok(())
+    }
+
+    #[test]
+    fn vendor_may_free_types_after_unregister() -> Result {
+        let fdev = faux(c"mdev-rs-kunit-free")?;
+        let dev: &Device = fdev.as_ref().as_ref();
+        let f = Fixture::new(2, 4)?;
+        f.register(dev, 2)?;
+        let t = type_data(f.parent(), 1)?;
+        t.data().store(&t, TypeAttr::Create, U1)?;
+        drop(t);
+        f.unregister();
+        // Free the vendor's parent, driver and types at once; delayed releases of the type
+        // directory and the device must not touch them (KASAN would report it).
+        drop(f);
+        Ok(())
+    }
+}

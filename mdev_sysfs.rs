@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! sysfs objects of the mdev core: the `mdev_supported_types` kset, the type directories with
+//! their attributes, the `remove` device attribute, links and the `mdev_bus` compat class.
+//!
+//! This is the one place where the core touches kobjects and sysfs through raw bindings.
+
+use crate::{mdev_abi::raw_dev, MdevOps, TypeData};
+use core::ptr::{self, NonNull};
+use kernel::{
+    bindings,
+    ffi::{c_char, c_int},
+    device::Device,
+    error::{from_result, to_result},
+    fmt,
+    page::PAGE_SIZE,
+    prelude::*,
+    str::{as_char_ptr_in_const_context, CStrExt, Formatter},
+    types::Opaque,
+};
+
+/// Wrapper that lets `'static` C attribute tables live in Rust statics.
+#[repr(transparent)]
+struct Static<T>(T);
+
+// SAFETY: The tables are never mutated after const initialisation and only point to other
+// `'static` tables and functions.
+unsafe impl<T> Sync for Static<T> {}
+
+/// The attributes of a type directory.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TypeAttr {
+    /// `create`, write-only.
+    Create,
+    /// `device_api`.
+    DeviceApi,
+    /// `name`.
+    Name,
+    /// `available_instances`.
+    AvailableInstances,
+    /// `description`, present only if the driver describes its types.
+    Description,
+}
+
+/// A sysfs `show()` buffer.
+///
+/// # Invariants
+///
+/// `buf` is the `PAGE_SIZE` buffer that sysfs handed to `show()`.
+pub(crate) struct Page<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Page<'_> {
+    /// Appends formatted text, failing with `EINVAL` if it does not fit.
+    pub(crate) fn write(&mut self, args: fmt::Arguments<'_>) -> Result {
+        let mut f = Formatter::new(&mut self.buf[self.len..]);
+        fmt::Write::write_fmt(&mut f, args).map_err(|_| EINVAL)?;
+        self.len += f.bytes_written();
+        Ok(())
+    }
+
+    /// Lets a C callback fill the page; `f` gets the raw buffer and returns a `ssize_t`.
+    pub(crate) fn fill_raw(&mut self, f: impl FnOnce(*mut c_char) -> isize) -> Result {
+        let n = f(self.buf.as_mut_ptr().cast());
+        if n < 0 {
+            return Err(Error::from_errno(n as c_int));
+        }
+        self.len = (n as usize).min(PAGE_SIZE);
+        Ok(())
+    }
+}
+
+const fn attr(name: &'static CStr, mode: u16) -> bindings::attribute {
+    let mut a: bindings::attribute = pin_init::zeroed();
+    a.name = as_char_ptr_in_const_context(name);
+    a.mode = mode;
+    a
+}
+
+static TYPE_ATTRS: Static<[bindings::attribute; 5]> = Static([
+    attr(c"create", 0o200),
+    attr(c"device_api", 0o444),
+    attr(c"name", 0o444),
+    attr(c"available_instances", 0o444),
+    attr(c"description", 0o444),
+]);
+
+static TYPE_ATTR_LIST: Static<[*const bindings::attribute; 6]> = Static([
+    &raw const TYPE_ATTRS.0[0],
+    &raw const TYPE_ATTRS.0[1],
+    &raw const TYPE_ATTRS.0[2],
+    &raw const TYPE_ATTRS.0[3],
+    &raw const TYPE_ATTRS.0[4],
+    ptr::null(),
+]);
+
+static TYPE_GROUP: Static<bindings::attribute_group> = Static({
+    let mut g: bindings::attribute_group = pin_init::zeroed();
+    g.__bindgen_anon_1.is_visible = Some(type_is_visible);
+    g.__bindgen_anon_2.attrs_const = &raw const TYPE_ATTR_LIST.0[0];
+    g
+});
+
+static TYPE_GROUPS: Static<[*const bindings::attribute_group; 2]> =
+    Static([&raw const TYPE_GROUP.0, ptr::null()]);
+
+static TYPE_SYSFS_OPS: Static<bindings::sysfs_ops> = Static(bindings::sysfs_ops {
+    show: Some(type_show),
+    store: Some(type_store),
+});
+
+static TYPE_KTYPE: Static<bindings::kobj_type> = Static({
+    let mut k: bindings::kobj_type = pin_init::zeroed();
+    k.release = Some(type_release);
+    k.sysfs_ops = &raw const TYPE_SYSFS_OPS.0;
+    k.default_groups = (&raw const TYPE_GROUPS.0[0]).cast_mut();
+    k
+});
+
+fn which(a: *const bindings::attribute) -> Option<TypeAttr> {
+    const ALL: [TypeAttr; 5] = [
+        TypeAttr::Create,
+        TypeAttr::DeviceApi,
+        TypeAttr::Name,
+        TypeAttr::AvailableInstances,
+        TypeAttr::Description,
+    ];
+    ALL.into_iter()
+        .zip(TYPE_ATTRS.0.iter())
+        .find(|(_, s)| ptr::eq(*s, a))
+        .map(|(t, _)| t)
+}
+
+/// A type directory `<parent>/mdev_supported_types/<type-id>/`, owned by the core.
+///
+/// The vendor's `struct mdev_type` keeps its layout but its embedded kobject is never used, so
+/// the vendor may free its types as soon as `mdev_unregister_parent()` returns.
+///
+/// # Invariants
+///
+/// `kobj` is initialised with `TYPE_KTYPE`; the allocation is a `KBox<TypeDir>` freed by
+/// `type_release()` when the last kobject reference goes.
+#[repr(C)]
+pub(crate) struct TypeDir {
+    kobj: Opaque<bindings::kobject>,
+    data: TypeData,
+}
+
+impl TypeDir {
+    fn kobj(&self) -> *mut bindings::kobject {
+        self.kobj.get()
+    }
+
+    /// The core's data attached to this directory.
+    pub(crate) fn data(&self) -> &TypeData {
+        &self.data
+    }
+
+    /// # Safety
+    ///
+    /// `kobj` must be the kobject of a live `TypeDir`.
+    unsafe fn from_kobj<'a>(kobj: *mut bindings::kobject) -> &'a TypeDir {
+        // SAFETY: `kobj` is the first field of a `#[repr(C)]` `TypeDir` (caller guarantee).
+        unsafe { &*kobj.cast::<TypeDir>() }
+    }
+}
+
+/// A counted reference to a [`TypeDir`].
+///
+/// # Invariants
+///
+/// Owns one reference on the kobject of a live `TypeDir`.
+pub(crate) struct TypeDirRef(NonNull<TypeDir>);
+
+// SAFETY: Kobject references may be taken and dropped from any thread; `TypeData` is `Sync`.
+unsafe impl Send for TypeDirRef {}
+// SAFETY: As above.
+unsafe impl Sync for TypeDirRef {}
+
+impl core::ops::Deref for TypeDirRef {
+    type Target = TypeDir;
+    fn deref(&self) -> &TypeDir {
+        // SAFETY: The reference keeps the `TypeDir` alive (type invariants).
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Clone for TypeDirRef {
+    fn clone(&self) -> Self {
+        // SAFETY: We hold a reference, so the kobject is live.
+        unsafe { bindings::kobject_get(self.kobj()) };
+        // INVARIANT: The reference was just taken.
+        Self(self.0)
+    }
+}
+
+impl Drop for TypeDirRef {
+    fn drop(&mut self) {
+        // SAFETY: We own one reference (type invariants).
+        unsafe { bindings::kobject_put(self.kobj()) }
+    }
+}
+
+/// A registered type directory with its `devices/` subdirectory.
+///
+/// # Invariants
+///
+/// `dir` is in sysfs and `devices` is a kobject created by `kobject_create_and_add()`.
+pub(crate) struct TypeDirReg {
+    dir: TypeDirRef,
+    devices: NonNull<bindings::kobject>,
+}
+
+// SAFETY: See `TypeDirRef`; `devices` is only used for link creation and removal.
+unsafe impl Send for TypeDirReg {}
+// SAFETY: As above.
+unsafe impl Sync for TypeDirReg {}
+
+impl TypeDirReg {
+    /// Creates `<kset>/<name>/` with the type attributes and `devices/`.
+    pub(crate) fn new(kset: &Kset, name: &CStr, data: TypeData) -> Result<Self> {
+        let b = KBox::new(
+            TypeDir {
+                kobj: Opaque::zeroed(),
+                data,
+            },
+            GFP_KERNEL,
+        )?;
+        let p = KBox::into_raw(b);
+        // SAFETY: `p` is a valid, zeroed kobject; setting `kset` before `kobject_init_and_add()`
+        // places the directory in the kset, as the C core does.
+        let ret = unsafe {
+            let kobj = (*p).kobj();
+            (*kobj).kset = kset.0.as_ptr();
+            bindings::kobject_init_and_add(
+                kobj,
+                &TYPE_KTYPE.0,
+                ptr::null_mut(),
+                c"%s".as_char_ptr(),
+                name.as_char_ptr(),
+            )
+        };
+        // INVARIANT: `kobject_init_and_add()` initialised the kobject with one reference, which
+        // `type_release()` frees even on error.
+        // SAFETY: `p` is non-NULL.
+        let dir = TypeDirRef(unsafe { NonNull::new_unchecked(p) });
+        to_result(ret)?;
+        // SAFETY: `dir` is in sysfs.
+        let devices = unsafe { bindings::kobject_create_and_add(c"devices".as_char_ptr(), dir.kobj()) };
+        let Some(devices) = NonNull::new(devices) else {
+            // SAFETY: `dir` was added; deleting it before the final put mirrors the C core.
+            unsafe { bindings::kobject_del(dir.kobj()) };
+            return Err(ENOMEM);
+        };
+        // INVARIANT: Both objects were created above.
+        Ok(Self { dir, devices })
+    }
+
+    /// A counted reference to the type directory.
+    pub(crate) fn dir(&self) -> &TypeDirRef {
+        &self.dir
+    }
+
+    /// References that keep this type's directories alive for one mdev device.
+    pub(crate) fn links(&self) -> TypeLinks {
+        // SAFETY: `devices` is a live kobject (type invariants).
+        unsafe { bindings::kobject_get(self.devices.as_ptr()) };
+        // INVARIANT: Both references were just taken.
+        TypeLinks {
+            dir: self.dir.clone(),
+            devices: self.devices,
+        }
+    }
+}
+
+/// The links between an mdev device and its type directory.
+///
+/// # Invariants
+///
+/// Owns a reference on `devices`, the `devices/` kobject of `dir`.
+pub(crate) struct TypeLinks {
+    dir: TypeDirRef,
+    devices: NonNull<bindings::kobject>,
+}
+
+// SAFETY: See `TypeDirReg`.
+unsafe impl Send for TypeLinks {}
+// SAFETY: See `TypeDirReg`.
+unsafe impl Sync for TypeLinks {}
+
+impl TypeLinks {
+    /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`.
+    ///
+    /// Only called while the type directory is registered.
+    pub(crate) fn link(&self, dev: &Device, name: &CStr) -> Result {
+        // SAFETY: `raw_dev(dev)` is a valid device.
+        let devkobj = unsafe { &raw mut (*raw_dev(dev)).kobj };
+        // SAFETY: Both kobjects are live and in sysfs; `name` is a C string.
+        to_result(unsafe {
+            bindings::sysfs_create_link(self.devices.as_ptr(), devkobj, name.as_char_ptr())
+        })?;
+        // SAFETY: As above.
+        let ret = unsafe {
+            bindings::sysfs_create_link(devkobj, self.dir.kobj(), c"mdev_type".as_char_ptr())
+        };
+        if ret != 0 {
+            // SAFETY: The link was created above.
+            unsafe { bindings::sysfs_remove_link(self.devices.as_ptr(), name.as_char_ptr()) };
+        }
+        to_result(ret)
+    }
+
+    /// Removes the links made by [`Self::link`].
+    ///
+    /// Only called while the type directory is registered.
+    pub(crate) fn unlink(&self, dev: &Device, name: &CStr) {
+        // SAFETY: `raw_dev(dev)` is a valid device; both kobjects are live. Removing an absent
+        // link is harmless.
+        unsafe {
+            bindings::sysfs_remove_link(&raw mut (*raw_dev(dev)).kobj, c"mdev_type".as_char_ptr());
+            bindings::sysfs_remove_link(self.devices.as_ptr(), name.as_char_ptr());
+        }
+    }
+}
+
+impl Drop for TypeLinks {
+    fn drop(&mut self) {
+        // SAFETY: We own one reference (type invariants).
+        unsafe { bindings::kobject_put(self.devices.as_ptr()) }
+    }
+}
+
+impl Drop for TypeDirReg {
+    fn drop(&mut self) {
+        // SAFETY: The objects exist (type invariants); the order mirrors the C core's
+        // `mdev_type_remove()`. `kobject_del()` drains running attribute callbacks.
+        unsafe {
+            bindings::kobject_put(self.devices.as_ptr());
+            bindings::kobject_del(self.dir.kobj());
+        }
+    }
+}
+
+/// `<parent>/mdev_supported_types/`.
+///
+/// # Invariants
+///
+/// `0` was returned by `kset_create_and_add()` and is unregistered on drop.
+pub(crate) struct Kset(NonNull<bindings::kset>);
+
+// SAFETY: The kset is only registered and unregistered.
+unsafe impl Send for Kset {}
+// SAFETY: As above.
+unsafe impl Sync for Kset {}
+
+impl Kset {
+    /// Creates `mdev_supported_types` under `dev`.
+    pub(crate) fn new(dev: &Device) -> Result<Self> {
+        // SAFETY: `raw_dev(dev)` is a valid device in sysfs.
+        let k = unsafe {
+            bindings::kset_create_and_add(
+                c"mdev_supported_types".as_char_ptr(),
+                ptr::null(),
+                &raw mut (*raw_dev(dev)).kobj,
+            )
+        };
+        // INVARIANT: Non-NULL results are registered ksets.
+        Ok(Self(NonNull::new(k).ok_or(ENOMEM)?))
+    }
+}
+
+impl Drop for Kset {
+    fn drop(&mut self) {
+        // SAFETY: Registered by `new()` (type invariants).
+        unsafe { bindings::kset_unregister(self.0.as_ptr()) }
+    }
+}
+
+/// `/sys/class/mdev_bus`.
+///
+/// # Invariants
+///
+/// `0` was returned by `class_compat_register()`.
+pub(crate) struct CompatClass(NonNull<bindings::class_compat>);
+
+// SAFETY: The compat class serialises link creation in sysfs.
+unsafe impl Send for CompatClass {}
+// SAFETY: As above.
+unsafe impl Sync for CompatClass {}
+
+impl CompatClass {
+    /// Registers `/sys/class/mdev_bus`.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: Called once from module init.
+        let c = unsafe { bindings::class_compat_register(c"mdev_bus".as_char_ptr()) };
+        // INVARIANT: Non-NULL results are registered.
+        Ok(Self(NonNull::new(c).ok_or(ENOMEM)?))
+    }
+
+    /// Creates `/sys/class/mdev_bus/<dev_name(dev)>`.
+    pub(crate) fn create_link(&self, dev: &Device) -> Result {
+        // SAFETY: The class is registered and `dev` is valid.
+        to_result(unsafe { bindings::class_compat_create_link(self.0.as_ptr(), raw_dev(dev)) })
+    }
+
+    /// Removes the link of `dev`, if any.
+    pub(crate) fn remove_link(&self, dev: &Device) {
+        // SAFETY: The class is registered and `dev` is valid.
+        unsafe { bindings::class_compat_remove_link(self.0.as_ptr(), raw_dev(dev)) }
+    }
+}
+
+impl Drop for CompatClass {
+    fn drop(&mut self) {
+        // SAFETY: Registered by `new()` (type invariants).
+        unsafe { bindings::class_compat_unregister(self.0.as_ptr()) }
+    }
+}
+
+/// `dev_driver_string(dev)`, the prefix of type directory names.
+pub(crate) fn driver_string(dev: &Device) -> &CStr {
+    // SAFETY: `dev` is valid; the result is a C string that lives as long as the device's
+    // driver, bus or class, i.e. at least as long as the borrow of `dev` during registration.
+    unsafe { CStr::from_char_ptr(bindings::dev_driver_string(raw_dev(dev))) }
+}
+
+unsafe extern "C" fn type_release(kobj: *mut bindings::kobject) {
+    // SAFETY: `kobj` is the kobject of a `TypeDir` allocated as a `KBox` in `TypeDirReg::new()`,
+    // and this is its last reference.
+    drop(unsafe { KBox::from_raw(kobj.cast::<TypeDir>()) });
+}
+
+unsafe extern "C" fn type_is_visible(
+    kobj: *mut bindings::kobject,
+    a: *mut bindings::attribute,
+    _n: c_int,
+) -> bindings::umode_t {
+    // SAFETY: sysfs calls this for a live `TypeDir` kobject and one of `TYPE_ATTRS`.
+    let t = unsafe { TypeDir::from_kobj(kobj) };
+    match which(a) {
+        // SAFETY: `a` is one of `TYPE_ATTRS`.
+        Some(w) if t.data.visible(w) => unsafe { (*a).mode },
+        _ => 0,
+    }
+}
+
+unsafe extern "C" fn type_show(
+    kobj: *mut bindings::kobject,
+    a: *mut bindings::attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs calls this for a live `TypeDir` kobject.
+    let t = unsafe { TypeDir::from_kobj(kobj) };
+    // SAFETY: sysfs hands `show()` a writable buffer of `PAGE_SIZE` bytes.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    // INVARIANT: `buf` is the sysfs page.
+    let mut page = Page { buf, len: 0 };
+    from_result(|| {
+        t.data.show(which(a).ok_or(EIO)?, &mut page)?;
+        Ok(page.len as isize)
+    })
+}
+
+unsafe extern "C" fn type_store(
+    kobj: *mut bindings::kobject,
+    a: *mut bindings::attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs calls this for a live `TypeDir` kobject, with `count` readable bytes.
+    let (t, buf) = unsafe {
+        (
+            TypeDir::from_kobj(kobj),
+            core::slice::from_raw_parts(buf.cast::<u8>(), count),
+        )
+    };
+    from_result(|| {
+        t.data.store(t, which(a).ok_or(EIO)?, buf)?;
+        Ok(count as isize)
+    })
+}
+
+static REMOVE_ATTR: Static<bindings::device_attribute> = Static({
+    let mut a: bindings::device_attribute = pin_init::zeroed();
+    a.attr = attr(c"remove", 0o200);
+    a.__bindgen_anon_2.store = Some(remove_store);
+    a
+});
+
+static DEV_ATTR_LIST: Static<[*const bindings::attribute; 2]> =
+    Static([&raw const REMOVE_ATTR.0.attr, ptr::null()]);
+
+static DEV_GROUP: Static<bindings::attribute_group> = Static({
+    let mut g: bindings::attribute_group = pin_init::zeroed();
+    g.__bindgen_anon_2.attrs_const = &raw const DEV_ATTR_LIST.0[0];
+    g
+});
+
+static DEV_GROUPS: Static<[*const bindings::attribute_group; 2]> =
+    Static([&raw const DEV_GROUP.0, ptr::null()]);
+
+/// The `dev.groups` of every mdev device: the `remove` attribute.
+pub(crate) fn device_groups() -> *const *const bindings::attribute_group {
+    &raw const DEV_GROUPS.0[0]
+}
+
+/// A `remove` write, handed to the core.
+pub(crate) struct RemoveRequest<'a> {
+    dev: &'a Device,
+    attr: *const bindings::device_attribute,
+}
+
+impl RemoveRequest<'_> {
+    /// Removes the `remove` file, as the C core does before removing the device.
+    ///
+    /// Returns `false` if another writer is already removing it.
+    pub(crate) fn remove_file_self(&self) -> bool {
+        // SAFETY: Called from the store callback of `attr` on `dev`.
+        unsafe { bindings::device_remove_file_self(raw_dev(self.dev), self.attr) }
+    }
+
+    /// The device written to.
+    pub(crate) fn dev(&self) -> &Device {
+        self.dev
+    }
+}
+
+/// Parses an unsigned integer as `kstrtoul(buf, 0, ..)` does.
+pub(crate) fn kstrtoul(buf: &[u8]) -> Result<u64> {
+    // `kstrto*()` needs a C string; sysfs terminates the buffer but a copy keeps this safe for any
+    // caller and bounded by the sysfs page size.
+    let mut s = KVec::with_capacity(buf.len() + 1, GFP_KERNEL)?;
+    s.extend_from_slice(buf, GFP_KERNEL)?;
+    s.push(0, GFP_KERNEL)?;
+    let mut v: u64 = 0;
+    // SAFETY: `s` is NUL-terminated and `v` is a valid output location.
+    to_result(unsafe { bindings::kstrtoull(s.as_ptr().cast(), 0, &mut v) })?;
+    Ok(v)
+}
+
+unsafe extern "C" fn remove_store(
+    dev: *mut bindings::device,
+    a: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs calls this for a live device with `count` readable bytes.
+    let (dev, buf) = unsafe {
+        (
+            Device::from_raw(dev),
+            core::slice::from_raw_parts(buf.cast::<u8>(), count),
+        )
+    };
+    let req = RemoveRequest { dev, attr: a };
+    from_result(|| {
+        crate::remove_store(&req, buf)?;
+        Ok(count as isize)
+    })
+}

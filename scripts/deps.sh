@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what the test bed needs on Debian 12 (bookworm). Idempotent.
+# With KDIR= set by the user only the module toolchain is checked, never downloaded.
+set -euo pipefail
+
+say() { echo "deps: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+BINDGEN_VERSION=0.72.1
+PKGS="rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang1-19 libclang-19-dev
+      bc flex bison libelf-dev libssl-dev cpio busybox-static xz-utils make gcc python3 kmod"
+BACKPORTS_PKGS="qemu-system-x86"
+SRC_PKG=linux-source-7.3
+
+need_pkgs() {
+	local missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+	done
+	echo "$missing"
+}
+
+add_suite() {	# name suite
+	local f=/etc/apt/sources.list.d/$1.sources
+	[ -f "$f" ] && return 0
+	say "adding apt suite $2"
+	$SUDO tee "$f" >/dev/null <<EOS
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: $2
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	UPDATED=0
+}
+
+command -v apt-get >/dev/null || die "apt-get not found: install by hand: $PKGS $BACKPORTS_PKGS $SRC_PKG, bindgen-cli $BINDGEN_VERSION"
+
+UPDATED=1
+[ -f /var/lib/apt/lists/lock ] && ls /var/lib/apt/lists/*bookworm-security* >/dev/null 2>&1 || UPDATED=0
+add_suite mdev-rs-bookworm-backports bookworm-backports
+[ -n "${KDIR:-}" ] || add_suite mdev-rs-trixie-backports trixie-backports
+
+m=$(need_pkgs $PKGS $BACKPORTS_PKGS)
+[ -n "${KDIR:-}" ] || m="$m$(need_pkgs $SRC_PKG)"
+if [ -n "$m" ]; then
+	if [ "$UPDATED" = 0 ] || true; then
+		say "apt-get update"
+		$SUDO apt-get update -qq >/dev/null
+	fi
+	say "installing:$m"
+	export DEBIAN_FRONTEND=noninteractive
+	p=$(need_pkgs $PKGS)
+	[ -z "$p" ] || $SUDO apt-get install -y -qq --no-install-recommends $p >/dev/null
+	p=$(need_pkgs $BACKPORTS_PKGS)
+	[ -z "$p" ] || $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports $p >/dev/null
+	if [ -z "${KDIR:-}" ]; then
+		p=$(need_pkgs $SRC_PKG)
+		[ -z "$p" ] || $SUDO apt-get install -y -qq --no-install-recommends -t trixie-backports $p >/dev/null
+	fi
+fi
+
+# bindgen >= 0.71.1 that uses libclang 19 (Debian's bindgen 0.60 is too old).
+BINDGEN=${BINDGEN_BIN:-$HOME/.cargo/bin/bindgen}
+if ! "$BINDGEN" --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then
+	command -v cargo >/dev/null || die "cargo is needed to install bindgen-cli $BINDGEN_VERSION"
+	say "cargo install bindgen-cli $BINDGEN_VERSION"
+	cargo install --locked --quiet bindgen-cli --version "$BINDGEN_VERSION" --root "$(dirname "$(dirname "$BINDGEN")")"
+fi
+say "ok"

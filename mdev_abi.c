@@ -382,10 +382,12 @@ unsigned int mdev_abi_kref_read(struct device *dev)
  * @drv: the driver, with max_instances and no get_available
  * @types: the types, named "1", "2", ...
  * @ptrs: the type array given to mdev_register_parent()
+ * @name: the driver name, unique per fixture
  */
 struct mdev_abi_kunit_fixture {
 	struct mdev_parent parent;
 	struct mdev_driver drv;
+	char name[32];
 	struct mdev_type types[4];
 	struct mdev_type *ptrs[4];
 };
@@ -431,6 +433,7 @@ void *mdev_abi_kunit_parent_alloc(unsigned int nr_types,
 				  unsigned int max_instances)
 {
 	static const char *const names[] = { "1", "2", "3", "4" };
+	static atomic_t seq = ATOMIC_INIT(0);
 	struct mdev_abi_kunit_fixture *f;
 	unsigned int i;
 
@@ -439,13 +442,33 @@ void *mdev_abi_kunit_parent_alloc(unsigned int nr_types,
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return NULL;
+	snprintf(f->name, sizeof(f->name), "mdev_rs_kunit%d",
+		 atomic_inc_return(&seq));
+	f->drv.driver.name = f->name;
+	f->drv.driver.owner = THIS_MODULE;
 	f->drv.device_api = "vfio-pci";
 	f->drv.max_instances = max_instances;
 	for (i = 0; i < nr_types; i++) {
 		f->types[i].sysfs_name = names[i];
 		f->ptrs[i] = &f->types[i];
 	}
+	if (mdev_register_driver(&f->drv)) {
+		kfree(f);
+		return NULL;
+	}
 	return f;
+}
+
+/**
+ * mdev_abi_kunit_parent_free() - unregister a fixture's driver and free it
+ * @f: a fixture whose parent is not registered
+ */
+void mdev_abi_kunit_parent_free(void *f)
+{
+	struct mdev_abi_kunit_fixture *p = f;
+
+	mdev_unregister_driver(&p->drv);
+	kfree(p);
 }
 
 /**

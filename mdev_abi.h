@@ -44,6 +44,7 @@ void *mdev_abi_kunit_parent_alloc(unsigned int nr_types,
 				  unsigned int max_instances);
 int mdev_abi_kunit_register(void *f, struct device *dev, unsigned int nr_types);
 void mdev_abi_kunit_unregister(void *f);
+void mdev_abi_kunit_parent_free(void *f);
 struct mdev_parent *mdev_abi_kunit_parent(void *f);
 
 #endif

@@ -97,6 +97,7 @@ mod ffi {
             nr_types: c_uint,
         ) -> c_int;
         pub(crate) fn mdev_abi_kunit_unregister(f: *mut c_void);
+        pub(crate) fn mdev_abi_kunit_parent_free(f: *mut c_void);
         pub(crate) fn mdev_abi_kunit_parent(f: *mut c_void) -> *mut RawParent;
     }
 }
@@ -431,9 +432,9 @@ pub(crate) mod kunit {
 
     impl Drop for Fixture {
         fn drop(&mut self) {
-            // SAFETY: The fixture was allocated with `kzalloc()` and nothing refers to it once
-            // its parent is unregistered (the core keeps no vendor pointers after that).
-            unsafe { bindings::kfree(self.0.as_ptr()) }
+            // SAFETY: The fixture is live and its parent unregistered; the core keeps no vendor
+            // pointer after that, so the memory may go at once.
+            unsafe { ffi::mdev_abi_kunit_parent_free(self.0.as_ptr()) }
         }
     }
 }

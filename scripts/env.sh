@@ -7,7 +7,7 @@ SRC_TARBALL=/usr/src/linux-source-7.3.tar.xz
 LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 export LIBCLANG_PATH
 # The kernel must be built by the rustc whose rust-src it compiles `core` from.
-KMAKE_TOOLS=(LLVM="${LLVM--19}" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+KMAKE_TOOLS=(LLVM="${LLVM:--19}" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 	BINDGEN="${BINDGEN:-$HOME/.cargo/bin/bindgen}" CLIPPY_DRIVER=/usr/bin/clippy-driver)
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "error: $*" >&2; exit 1; }

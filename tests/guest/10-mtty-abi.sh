@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# sysfs ABI, errno semantics and uevents with the upstream C mtty sample, on the core
+# named by $CORE (rs: ours, c: upstream mdev.ko). Expected values come from the upstream
+# behaviour spec, so both cores must pass unchanged.
+. /tests/lib/tap.sh
+P=/sys/devices/virtual/mtty/mtty
+T=$P/mdev_supported_types
+EV=/tmp/uevents.log
+U=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
+UP=83B8F4F2-509F-382F-3C1E-E6BFE0FA1002
+UL=83b8f4f2-509f-382f-3c1e-e6bfe0fa1002
+
+# --- tree, modes, reads
+is "$(readlink /sys/class/mdev_bus/mtty)" "../../devices/virtual/mtty/mtty" "mdev_bus link target"
+is "$(ls $T | tr '\n' ' ')" "mtty-1 mtty-2 " "type directories"
+for t in mtty-1 mtty-2; do
+	is "$(mode $T/$t/create)" "--w-------" "$t create mode"
+	for f in device_api name available_instances; do
+		is "$(mode $T/$t/$f)" "-r--r--r--" "$t $f mode"
+	done
+	is "$(mode $T/$t/devices)" "drwxr-xr-x" "$t devices dir"
+	is "$(ls $T/$t | tr '\n' ' ')" "available_instances create device_api devices name " "$t files (no description)"
+	is "$(cat $T/$t/device_api)" "vfio-pci" "$t device_api"
+done
+is "$(cat $T/mtty-1/name)" "Single port serial" "mtty-1 name"
+is "$(cat $T/mtty-2/name)" "Dual port serial" "mtty-2 name"
+is "$(cat $T/mtty-1/available_instances)" "24" "mtty-1 available"
+is "$(cat $T/mtty-2/available_instances)" "12" "mtty-2 available"
+is "$(grep -c "change /devices/virtual/mtty/mtty mtty - registered" $EV)" "1" "registered uevent on parent"
+
+# --- create
+is "$(w $T/mtty-2/create "$U\n")" "OK" "create with echo (37 bytes)"
+is "$(readlink /sys/bus/mdev/devices/$U)" "../../../devices/virtual/mtty/mtty/$U" "bus link"
+is "$(readlink $P/$U/mdev_type)" "../mdev_supported_types/mtty-2" "mdev_type link"
+is "$(readlink $T/mtty-2/devices/$U)" "../../../$U" "type devices link"
+is "$(mode $P/$U/remove)" "--w-------" "remove mode"
+is "$(readlink $P/$U/driver)" "../../../../../bus/mdev/drivers/mtty" "driver link"
+is "$(cat $P/$U/vendor/sample_mdev_dev)" "This is MDEV $U" "vendor attribute"
+is "$(cat $T/mtty-2/available_instances) $(cat $T/mtty-1/available_instances)" "11 22" "counts after create"
+is "$(grep "/$U " $EV | cut -d' ' -f2,4,5 | tr '\n' ';')" "add mdev -;bind mdev mtty;" "add then bind uevents"
+
+# --- errno matrix on create
+C=$T/mtty-1/create
+is "$(w $C "")" "OK" "empty write is a no-op"
+is "$(w $C "83b8f4f2-509f-382f-3c1e-e6bfe0fa100")" "$EINVAL" "35 bytes"
+is "$(w $C "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001xy")" "$EINVAL" "38 bytes"
+is "$(w $C "$(head -c 4096 /dev/zero | tr '\0' a)")" "$EINVAL" "4096 bytes"
+is "$(w $C "83b8f4f2-509f-382f-3c1e-e6bfe0fa100g")" "$EINVAL" "non-hex"
+is "$(w $C "83b8f4f2509f-382f-3c1e--e6bfe0fa1001")" "$EINVAL" "dash misplaced"
+is "$(w $C "83b8f4f2-509f-382f-3c1e-e6bfe0fa10\0001")" "$EINVAL" "embedded NUL"
+is "$(w $C "$U")" "$EEXIST" "duplicate on another type"
+is "$(w $T/mtty-2/create "$U")" "$EEXIST" "duplicate on same type"
+is "$(w $C "${UP}x")" "OK" "upper case, 37th byte not newline"
+is "$(ls -d $P/$UL 2>/dev/null)" "$P/$UL" "named in lower case"
+is "$(cat /sys/bus/mdev/devices/$UL/mdev_type/name)" "Single port serial" "upper-case mdev on mtty-1"
+is "$(cat $T/mtty-1/available_instances)" "21" "count after second create"
+
+# --- remove semantics
+R=$P/$UL/remove
+is "$(w $R "0")" "OK" "remove 0 is a no-op"
+is "$(ls -d $P/$UL 2>/dev/null)" "$P/$UL" "device kept after 0"
+is "$(w $R "abc")" "$EINVAL" "remove abc"
+is "$(w $R "-1")" "$EINVAL" "remove -1"
+is "$(w $R "99999999999999999999999")" "$EINVAL" "remove overflow"
+is "$(w $R "0x0")" "OK" "remove 0x0 is a no-op"
+is "$(w $R "0x10")" "OK" "remove 0x10 removes"
+is "$(ls -d $P/$UL 2>/dev/null)" "" "device gone"
+is "$(w $P/$U/remove "2")" "OK" "remove 2 removes"
+wait_for test "$(cat $T/mtty-1/available_instances)" = 24
+is "$(cat $T/mtty-1/available_instances)" "24" "count restored after release"
+is "$(grep "/$U " $EV | cut -d' ' -f2 | tr '\n' ';')" "add;bind;unbind;remove;" "uevent order for create/remove"
+is "$(ls /sys/bus/mdev/devices | wc -l)" "0" "no mdev left"
+
+# --- permissions
+is "$(cat $C 2>&1 >/dev/null | sed 's/.*: //')" "$EACCES" "read of create"
+is "$(w $T/mtty-1/name "x")" "$EACCES" "write to name"
+r=$(su user -s /bin/sh -c "id -u; printf $U > $C" 2>&1 | tr '\n' ' ')
+is "${r##*: }" "$EACCES " "create as uid 1000 ($r)"
+
+# --- exhaustion: vendor probe errno passes through
+i=0; r=OK
+while [ $i -lt 12 ]; do r=$(w $T/mtty-2/create "$(printf 'aaaaaaaa-0000-0000-0000-%012d' $i)"); [ "$r" = OK ] || break; i=$((i + 1)); done
+is "$i $r" "12 OK" "12 dual-port mdevs fit"
+is "$(cat $T/mtty-2/available_instances) $(cat $T/mtty-1/available_instances)" "0 0" "pool exhausted"
+is "$(w $T/mtty-1/create "bbbbbbbb-0000-0000-0000-000000000000")" "$ENOSPC" "probe -ENOSPC passed through"
+is "$(ls /sys/bus/mdev/devices | wc -l)" "12" "failed create left nothing"
+for d in /sys/bus/mdev/devices/*; do w $d/remove 1 >/dev/null; done
+wait_for test "$(cat $T/mtty-1/available_instances)" = 24
+is "$(cat $T/mtty-1/available_instances)" "24" "all ports back"
+done_testing

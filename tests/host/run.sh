@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Host-side tests, printed in the guest format so parse.py counts them.
+# The harness self-test proves that failures, kernel reports and hung boots turn a run red.
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+echo "@@boot host"
+n=0
+t() {	# t DESC CMD...
+	n=$((n + 1))
+	if "${@:2}" >/dev/null 2>&1; then echo "@@host: ok $n - $1"; else echo "@@host: not ok $n - $1"; fi
+}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+printf '@@boot x\n@@x/t: ok 1 - a\n@@x/t: ok 2 - b\n@@done x\n' > "$tmp/pass.log"
+printf '@@boot x\n@@x/t: ok 1 - a\n@@x/t: not ok 2 - b\n@@done x\n' > "$tmp/fail.log"
+printf '@@boot x\n@@x/t: ok 1 - a\n[  1.0] BUG: KASAN: slab-use-after-free in foo\n@@done x\n' > "$tmp/kasan.log"
+printf '@@boot x\n@@x/t: ok 1 - a\n[  1.0] WARNING: CPU: 0 PID: 1 at lib/x.c:1 f+0x1/0x2\n@@done x\n' > "$tmp/warn.log"
+printf '@@boot x\n@@x/t: ok 1 - a\n' > "$tmp/hang.log"
+printf '@@boot x\n@@kunit:     not ok 3 mdev_rs_test\n@@done x\n' > "$tmp/kunit.log"
+printf '@@boot x\n@@kmemleak: unreferenced object 0xffff (size 64):\n@@done x\n' > "$tmp/leak.log"
+P="python3 $TOP/scripts/parse.py"
+t "parser passes a clean log" $P "$tmp/pass.log"
+t "parser fails on a failing test" bash -c "! $P $tmp/fail.log"
+t "parser fails on a KASAN report" bash -c "! $P $tmp/kasan.log"
+t "parser fails on a WARNING" bash -c "! $P $tmp/warn.log"
+t "parser fails on a boot that never finished" bash -c "! $P $tmp/hang.log"
+t "parser fails on a failing KUnit case" bash -c "! $P $tmp/kunit.log"
+t "parser fails on a kmemleak report" bash -c "! $P $tmp/leak.log"
+t "parser prints the summary line last" bash -c "$P $tmp/fail.log | tail -1 | grep -qx '1 passed, 1 failed'"
+echo "@@done host"

@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# Minimal TAP helpers for guest tests (busybox sh).
+_n=0
+ok() { _n=$((_n + 1)); echo "ok $_n - $*"; }
+nok() { _n=$((_n + 1)); echo "not ok $_n - $*"; }
+# is GOT WANT DESC
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else nok "$3"; echo "#   want: '$2'"; echo "#   got:  '$1'"; fi
+}
+done_testing() { echo "1..$_n"; }
+# w FILE DATA: one write(2) of DATA (printf %b escapes); prints OK or the errno text.
+w() {
+	r=$(printf "$2" | dd of="$1" bs=65536 2>&1 >/dev/null | grep -i 'error\|denied\|dd:')
+	if [ -z "$r" ]; then echo OK; else echo "${r##*: }"; fi
+}
+# mode PATH: symbolic mode as ls prints it
+mode() { ls -ld "$1" | cut -c1-10; }
+# wait_for CMD...: retry for up to 10 s (releases may be delayed by DEBUG_KOBJECT_RELEASE)
+wait_for() { i=0; while ! "$@" >/dev/null 2>&1; do i=$((i + 1)); [ $i -gt 100 ] && return 1; sleep 0.1; done; }
+EINVAL="Invalid argument"; EEXIST="File exists"; EUSERS="Too many users"; ENODEV="No such device"
+ENOSPC="No space left on device"; EACCES="Permission denied"; EAGAIN="Resource temporarily unavailable"

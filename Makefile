@@ -11,7 +11,7 @@ export KDIR O LLVM EXTRA_TESTS T CLIPPY
 
 .PHONY: all modules check demo shell deps kernel clean
 all modules:
-	@bash scripts/build.sh
+	@bash scripts/check.sh build
 check:
 	@bash scripts/check.sh check
 demo:

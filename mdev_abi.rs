@@ -5,12 +5,12 @@
 //! The vendor-visible structures of `include/linux/mdev.h` stay opaque here: their fields are reached
 //! only through accessors compiled against the real header, so no layout is copied into Rust.
 
-use kernel::ffi::{c_char, c_int, c_uint, c_void};
+use crate::{mdev_sysfs, mdev_sysfs::Page, MdevCore};
 use core::{
     marker::{PhantomData, PhantomPinned},
     ptr::NonNull,
 };
-use crate::{mdev_sysfs, mdev_sysfs::Page, MdevCore};
+use kernel::ffi::{c_char, c_int, c_uint, c_void};
 use kernel::{
     bindings,
     device::Device,
@@ -118,7 +118,9 @@ pub(crate) fn bus_unregister() {
 pub(crate) fn raw_dev(dev: &Device) -> *mut bindings::device {
     // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>` (plus a ZST), and
     // `Opaque` allows mutation through a shared reference.
-    core::ptr::from_ref(dev).cast::<bindings::device>().cast_mut()
+    core::ptr::from_ref(dev)
+        .cast::<bindings::device>()
+        .cast_mut()
 }
 
 /// Reads the reference count of a device.
@@ -229,8 +231,8 @@ impl Vendor {
             let raw = unsafe { ffi::mdev_abi_type(self.types, i) };
             let raw = NonNull::new(raw).ok_or(EINVAL)?;
             // SAFETY: `raw` is a valid vendor type (type invariants); its strings are C strings.
-            let sysfs_name = unsafe { copy_cstr(ffi::mdev_abi_type_sysfs_name(raw.as_ptr())) }?
-                .ok_or(EINVAL)?;
+            let sysfs_name =
+                unsafe { copy_cstr(ffi::mdev_abi_type_sysfs_name(raw.as_ptr())) }?.ok_or(EINVAL)?;
             // SAFETY: As above.
             let pretty_name = unsafe { copy_cstr(ffi::mdev_abi_type_pretty_name(raw.as_ptr())) }?;
             v.push(
@@ -414,7 +416,9 @@ pub(crate) mod kunit {
         /// Calls `mdev_register_parent()` with this fixture.
         pub(crate) fn register(&self, dev: &Device, nr_types: u32) -> Result {
             // SAFETY: The fixture is live (type invariants) and `dev` a valid device.
-            to_result(unsafe { ffi::mdev_abi_kunit_register(self.0.as_ptr(), raw_dev(dev), nr_types) })
+            to_result(unsafe {
+                ffi::mdev_abi_kunit_register(self.0.as_ptr(), raw_dev(dev), nr_types)
+            })
         }
 
         /// Calls `mdev_unregister_parent()` with this fixture.

@@ -19,7 +19,9 @@ use kernel::{
     time::{delay::fsleep, Delta},
 };
 use mdev_abi::{RawParent, TypeInfo, Vendor, VendorDriver};
-use mdev_sysfs::{CompatClass, Kset, Page, RemoveRequest, TypeAttr, TypeDir, TypeDirReg, TypeLinks};
+use mdev_sysfs::{
+    CompatClass, Kset, Page, RemoveRequest, TypeAttr, TypeDir, TypeDirReg, TypeLinks,
+};
 use mdev_uevent::State;
 
 module! {
@@ -581,7 +583,12 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
     dev_info!(r.view.dev, "MDEV: Unregistering\n");
     for dev in r.shared.close_and_drain() {
         if let Some(core) = mdev_abi::device_core(&dev) {
-            if let Some(a) = INDEX.lock().uuids.as_mut().and_then(|t| t.get_mut(&core.uuid)) {
+            if let Some(a) = INDEX
+                .lock()
+                .uuids
+                .as_mut()
+                .and_then(|t| t.get_mut(&core.uuid))
+            {
                 *a = false;
             }
         }
@@ -715,7 +722,10 @@ mod tests {
     #[test]
     fn uevent_env_strings() {
         assert_eq!(State::Registered.env().to_bytes(), b"MDEV_STATE=registered");
-        assert_eq!(State::Unregistered.env().to_bytes(), b"MDEV_STATE=unregistered");
+        assert_eq!(
+            State::Unregistered.env().to_bytes(),
+            b"MDEV_STATE=unregistered"
+        );
     }
 
     fn faux(name: &'static CStr) -> Result<kernel::faux::Registration> {
@@ -771,7 +781,14 @@ mod tests {
     fn type_data(key: *mut RawParent, i: usize) -> Result<mdev_sysfs::TypeDirRef> {
         let reg = REGISTRY.lock();
         let r = reg.parents.iter().find(|r| r.key == key).ok_or(ENODEV)?;
-        Ok(r.sysfs.as_ref().ok_or(ENODEV)?.types.get(i).ok_or(ENODEV)?.dir().clone())
+        Ok(r.sysfs
+            .as_ref()
+            .ok_or(ENODEV)?
+            .types
+            .get(i)
+            .ok_or(ENODEV)?
+            .dir()
+            .clone())
     }
 
     fn avail(d: &TypeDir) -> u32 {
@@ -811,7 +828,11 @@ mod tests {
         // The count comes back when the devices are released, possibly delayed.
         assert!(wait_avail(&t1, 2));
         let u = Uuid::parse(U1)?;
-        assert!(INDEX.lock().uuids.as_ref().is_none_or(|t| t.get(&u).is_none()));
+        assert!(INDEX
+            .lock()
+            .uuids
+            .as_ref()
+            .is_none_or(|t| t.get(&u).is_none()));
         Ok(())
     }
 

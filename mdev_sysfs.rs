@@ -9,9 +9,9 @@ use crate::{mdev_abi::raw_dev, MdevOps, TypeData};
 use core::ptr::{self, NonNull};
 use kernel::{
     bindings,
-    ffi::{c_char, c_int},
     device::Device,
     error::{from_result, to_result},
+    ffi::{c_char, c_int},
     fmt,
     page::PAGE_SIZE,
     prelude::*,
@@ -248,7 +248,8 @@ impl TypeDirReg {
         let dir = TypeDirRef(unsafe { NonNull::new_unchecked(p) });
         to_result(ret)?;
         // SAFETY: `dir` is in sysfs.
-        let devices = unsafe { bindings::kobject_create_and_add(c"devices".as_char_ptr(), dir.kobj()) };
+        let devices =
+            unsafe { bindings::kobject_create_and_add(c"devices".as_char_ptr(), dir.kobj()) };
         let Some(devices) = NonNull::new(devices) else {
             // SAFETY: `dir` was added; deleting it before the final put mirrors the C core.
             unsafe { bindings::kobject_del(dir.kobj()) };

@@ -4,7 +4,7 @@
 
 use crate::mdev_abi::raw_dev;
 use core::ptr;
-use kernel::{bindings, ffi::c_char, str::CStrExt, device::Device, prelude::*, sync::aref::ARef};
+use kernel::{bindings, device::Device, ffi::c_char, prelude::*, str::CStrExt, sync::aref::ARef};
 
 /// The state announced by a `KOBJ_CHANGE` uevent on a parent.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -12,6 +12,7 @@ if [ -z "${KDIR:-}" ]; then
 	bash "$TOP/scripts/deps.sh"
 	KOBJ=$(bash "$TOP/scripts/kernel.sh" debug)
 	KSRC=$(ls -d "$CACHE"/src-*/linux-source-7.3 | head -1)
+	export KSRC
 	MK=(make -C "$KSRC" O="$KOBJ")
 else
 	KOBJ=${O:-$KDIR}
@@ -36,6 +37,7 @@ if grep -E '^warning' "$OUT/modules.log" >/dev/null; then
 	die "module build has warnings; log: $OUT/modules.log"
 fi
 log "modules built"
+[ "$mode" = build ] && { cp "$MOD"/*.ko "$OUT/"; log "modules in $OUT"; exit 0; }
 
 INITRD=$OUT/initramfs.cpio.gz
 bash "$TOP/scripts/initramfs.sh" "$INITRD" "$KOBJ" "$MOD" "${EXTRA_TESTS:-}"
@@ -52,7 +54,10 @@ boot() {	# boot PLAN LOG [interactive]
 
 case $mode in
 shell) boot shell /dev/null interactive; exit 0 ;;
-demo) boot demo "$OUT/console-demo.log"; cat "$OUT/console-demo.log"; exit 0 ;;
+demo)
+	boot demo "$OUT/console-demo.log"
+	sed -n 's/.*@@demo: //p' "$OUT/console-demo.log"
+	exit 0 ;;
 esac
 
 logs=()
@@ -64,7 +69,7 @@ if [ -n "${EXTRA_TESTS:-}" ]; then
 	boot extra "$OUT/console-extra.log"
 	logs+=("$OUT/console-extra.log")
 fi
-bash "$TOP/tests/host/run.sh" >"$OUT/host.log" 2>&1 || true
+KSRC=${KSRC:-${KDIR:-}} bash "$TOP/tests/host/run.sh" >"$OUT/host.log" 2>&1 || true
 logs+=("$OUT/host.log")
 log "finished in $(($(date +%s) - t0)) s; consoles in $OUT"
 python3 "$TOP/scripts/parse.py" "${logs[@]}"

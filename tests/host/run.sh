@@ -26,4 +26,11 @@ t "parser fails on a boot that never finished" bash -c "! $P $tmp/hang.log"
 t "parser fails on a failing KUnit case" bash -c "! $P $tmp/kunit.log"
 t "parser fails on a kmemleak report" bash -c "! $P $tmp/leak.log"
 t "parser prints the summary line last" bash -c "$P $tmp/fail.log | tail -1 | grep -qx '1 passed, 1 failed'"
+# Gates: rustfmt with the kernel's .rustfmt.toml (KSRC is set by scripts/check.sh).
+if [ -n "${KSRC:-}" ] && command -v rustfmt >/dev/null; then
+	t "rustfmt --check with the kernel's .rustfmt.toml" \
+		rustfmt --edition 2021 --check --config-path "$KSRC/.rustfmt.toml" "$TOP"/*.rs
+else
+	n=$((n + 1)); echo "@@host: ok $n - rustfmt gate # SKIP no rustfmt or kernel source"
+fi
 echo "@@done host"

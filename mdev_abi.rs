@@ -489,6 +489,6 @@ unsafe extern "C" fn mdev_rs_unregister_parent(parent: *mut RawParent) {
 /// `core` came from `KBox::into_raw()` in [`device_alloc`] and is released once.
 #[no_mangle]
 unsafe extern "C" fn mdev_rs_device_release(core: *mut c_void) {
-    // SAFETY: Guaranteed by the caller.
-    crate::device_release(unsafe { KBox::from_raw(core.cast::<MdevCore>()) })
+    // SAFETY: Guaranteed by the caller. Dropping the state undoes the device's accounting.
+    drop(unsafe { KBox::from_raw(core.cast::<MdevCore>()) })
 }

@@ -186,7 +186,6 @@ struct ParentShared {
 /// Proof of a create or remove in progress on an open gate.
 struct GateUser<'a> {
     shared: &'a ParentShared,
-    view: Arc<RegView>,
 }
 
 impl Drop for GateUser<'_> {
@@ -217,12 +216,11 @@ impl ParentShared {
     /// Enters the gate, failing with `ENODEV` once unregistration has started (never blocks).
     fn try_enter(&self) -> Result<GateUser<'_>> {
         let mut g = self.gate.lock();
-        if g.closing {
+        if g.closing || g.view.is_none() {
             return Err(ENODEV);
         }
-        let view = g.view.clone().ok_or(ENODEV)?;
         g.users += 1;
-        Ok(GateUser { shared: self, view })
+        Ok(GateUser { shared: self })
     }
 
     /// The registration, for attribute reads.
@@ -309,7 +307,7 @@ pub(crate) trait MdevOps {
     /// Reads an attribute.
     fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result;
     /// Writes an attribute.
-    fn store(&self, dir: &TypeDir, attr: TypeAttr, buf: &[u8]) -> Result;
+    fn store(&self, attr: TypeAttr, buf: &[u8]) -> Result;
 }
 
 impl MdevOps for TypeData {
@@ -346,16 +344,16 @@ impl MdevOps for TypeData {
         }
     }
 
-    fn store(&self, dir: &TypeDir, attr: TypeAttr, buf: &[u8]) -> Result {
+    fn store(&self, attr: TypeAttr, buf: &[u8]) -> Result {
         match attr {
-            TypeAttr::Create => create(self, dir, parse_create(buf)?),
+            TypeAttr::Create => create(self, parse_create(buf)?),
             _ => Err(EIO),
         }
     }
 }
 
-/// Creates an mdev device of the type behind `dir`.
-fn create(td: &TypeData, _dir: &TypeDir, uuid: Uuid) -> Result {
+/// Creates an mdev device of the type behind `td`.
+fn create(td: &TypeData, uuid: Uuid) -> Result {
     let shared = &td.shared;
     let view = shared.view()?;
     let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
@@ -390,9 +388,9 @@ fn create(td: &TypeData, _dir: &TypeDir, uuid: Uuid) -> Result {
         core.accounted = true;
     }
     let dev = mdev_abi::device_alloc(&view.dev, tinfo.raw, core)?;
-    let user = shared.try_enter()?;
+    let _user = shared.try_enter()?;
     mdev_abi::device_add(&dev)?;
-    if let Err(e) = attach_and_link(&user.view, &dev) {
+    if let Err(e) = attach_and_link(&view, &dev) {
         mdev_abi::device_del(&dev);
         return Err(e);
     }
@@ -409,13 +407,16 @@ fn attach_and_link(view: &RegView, dev: &ARef<Device>) -> Result {
         core.links.unlink(dev, &core.name);
         return Err(e.into());
     }
-    if let Some(t) = INDEX.lock().uuids.as_mut() {
-        if let Some(a) = t.get_mut(&core.uuid) {
-            *a = true;
-        }
-    }
-    mdev_abi::device_set_active(dev, true);
+    set_active(dev, core.uuid, true);
     Ok(())
+}
+
+/// Records whether a device is active, in the index and in `mdev_device::active`.
+fn set_active(dev: &Device, uuid: Uuid, active: bool) {
+    if let Some(a) = INDEX.lock().uuids.as_mut().and_then(|t| t.get_mut(&uuid)) {
+        *a = active;
+    }
+    mdev_abi::device_set_active(dev, active);
 }
 
 fn view_links(td: &TypeData) -> Result<TypeLinks> {
@@ -434,8 +435,8 @@ fn view_links(td: &TypeData) -> Result<TypeLinks> {
 fn remove_common(dev: ARef<Device>) {
     if let Some(core) = mdev_abi::device_core(&dev) {
         core.links.unlink(&dev, &core.name);
+        set_active(&dev, core.uuid, false);
     }
-    mdev_abi::device_set_active(&dev, false);
     mdev_abi::device_del(&dev);
 }
 
@@ -579,33 +580,15 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
             }
         }
     };
-    let mut r = r;
     dev_info!(r.view.dev, "MDEV: Unregistering\n");
     for dev in r.shared.close_and_drain() {
-        if let Some(core) = mdev_abi::device_core(&dev) {
-            if let Some(a) = INDEX
-                .lock()
-                .uuids
-                .as_mut()
-                .and_then(|t| t.get_mut(&core.uuid))
-            {
-                *a = false;
-            }
-        }
         remove_common(dev);
     }
-    drop(r.sysfs.take());
-    r.shared.gate.lock().view = None;
-    // Every child and type directory is gone; the core still holds its reference.
+    // Dropping the registration removes the type directories and the gate's view; `view`
+    // keeps the core's reference to the parent until the event is sent.
     let view = r.view.clone();
     drop(r);
     mdev_uevent::send(&view.dev, State::Unregistered);
-    drop(view);
-}
-
-/// Called when an mdev device is released: drops its core state.
-pub(crate) fn device_release(core: KBox<MdevCore>) {
-    drop(core);
 }
 
 struct MdevModule;
@@ -816,13 +799,13 @@ mod tests {
         let u2 = b"11111111-2222-3333-4444-666666666666";
         let u3 = b"11111111-2222-3333-4444-777777777777";
         assert_eq!(avail(&t1), 2);
-        t1.data().store(&t1, TypeAttr::Create, U1)?;
+        t1.data().store(TypeAttr::Create, U1)?;
         assert_eq!(avail(&t2), 1);
         // A duplicate UUID is refused on any type, without accounting.
-        assert!(t2.data().store(&t2, TypeAttr::Create, U1) == Err(EEXIST));
+        assert!(t2.data().store(TypeAttr::Create, U1) == Err(EEXIST));
         assert_eq!(avail(&t2), 1);
-        t2.data().store(&t2, TypeAttr::Create, u2)?;
-        assert!(t1.data().store(&t1, TypeAttr::Create, u3) == Err(EUSERS));
+        t2.data().store(TypeAttr::Create, u2)?;
+        assert!(t1.data().store(TypeAttr::Create, u3) == Err(EUSERS));
         assert_eq!(avail(&t1), 0);
         f.unregister();
         // The count comes back when the devices are released, possibly delayed.
@@ -843,7 +826,7 @@ mod tests {
         let f = Fixture::new(2, 4)?;
         f.register(dev, 2)?;
         let t = type_data(f.parent(), 1)?;
-        t.data().store(&t, TypeAttr::Create, U1)?;
+        t.data().store(TypeAttr::Create, U1)?;
         drop(t);
         f.unregister();
         // Free the vendor's parent, driver and types at once; delayed releases of the type

@@ -478,7 +478,7 @@ unsafe extern "C" fn type_store(
         )
     };
     from_result(|| {
-        t.data.store(t, which(a).ok_or(EIO)?, buf)?;
+        t.data.store(which(a).ok_or(EIO)?, buf)?;
         Ok(count as isize)
     })
 }

@@ -27,7 +27,7 @@ log "kernel: $KOBJ"
 # Build the modules in a copy so the work tree stays clean.
 MOD=$OUT/mod
 rm -rf "$MOD"; mkdir -p "$MOD"
-cp "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/*.h "$MOD/"
+cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/*.h "$TOP"/samples "$MOD/"
 if ! "${MK[@]}" "${KMAKE_TOOLS[@]}" M="$MOD" ${CLIPPY:+CLIPPY=1} modules >"$OUT/modules.log" 2>&1; then
 	grep -E -A12 '^(error|warning)|error:' "$OUT/modules.log" | head -60 >&2
 	die "module build failed; log: $OUT/modules.log"

@@ -29,7 +29,7 @@ t "parser prints the summary line last" bash -c "$P $tmp/fail.log | tail -1 | gr
 # Gates: rustfmt with the kernel's .rustfmt.toml (KSRC is set by scripts/check.sh).
 if [ -n "${KSRC:-}" ] && command -v rustfmt >/dev/null; then
 	t "rustfmt --check with the kernel's .rustfmt.toml" \
-		rustfmt --edition 2021 --check --config-path "$KSRC/.rustfmt.toml" "$TOP"/*.rs
+		rustfmt --edition 2021 --check --config-path "$KSRC/.rustfmt.toml" "$TOP"/*.rs "$TOP"/samples/*.rs
 else
 	n=$((n + 1)); echo "@@host: ok $n - rustfmt gate # SKIP no rustfmt or kernel source"
 fi

@@ -19,3 +19,7 @@ mode() { ls -ld "$1" | cut -c1-10; }
 wait_for() { i=0; while ! "$@" >/dev/null 2>&1; do i=$((i + 1)); [ $i -gt 100 ] && return 1; sleep 0.1; done; }
 EINVAL="Invalid argument"; EEXIST="File exists"; EUSERS="Too many users"; ENODEV="No such device"
 ENOSPC="No space left on device"; EACCES="Permission denied"; EAGAIN="Resource temporarily unavailable"
+# wait_eq FILE VALUE: wait up to 10 s until FILE reads VALUE
+wait_eq() { wait_for sh -c "[ \"\$(cat $1)\" = '$2' ]"; }
+# up PATH: the relative path from sysfs directory PATH up to /sys
+up() { echo "${1#/sys/}" | sed 's|[^/]*|..|g'; }

@@ -3,17 +3,21 @@
 #   make             build the modules against KDIR (default: the cached test kernel)
 #   make check       build, boot the test kernel under QEMU, run every test
 #   make demo|shell  show the core at work / interactive guest shell
+#   make bench       both cores side by side on a non-sanitizer kernel (tables in build/bench)
+#   make intree-patch  the in-tree version as a patch against KSRC (default: the cached source)
 # Variables: KDIR, O, LLVM (as Kbuild users expect), EXTRA_TESTS=<dir>, T=<glob>.
 ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
-export KDIR O LLVM EXTRA_TESTS T CLIPPY
+export KDIR O LLVM EXTRA_TESTS T CLIPPY INTREE
 
-.PHONY: all modules check demo shell deps kernel clean
+.PHONY: all modules check bench demo shell deps kernel intree-patch clean
 all modules:
 	@bash scripts/check.sh build
 check:
 	@bash scripts/check.sh check
+bench:
+	@bash scripts/check.sh bench
 demo:
 	@bash scripts/check.sh demo
 shell:
@@ -22,6 +26,8 @@ deps:
 	@bash scripts/deps.sh
 kernel:
 	@bash scripts/kernel.sh debug
+intree-patch:
+	@bash scripts/intree.sh patch "$${KSRC:-$$(ls -d $${XDG_CACHE_HOME:-$$HOME/.cache}/mdev-rs/src-*/linux-source-7.3 | head -1)}" build/mdev-rs-intree.patch
 clean:
 	rm -rf build
 endif

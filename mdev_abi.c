@@ -322,7 +322,7 @@ struct device *mdev_abi_device_alloc(struct device *parent,
 {
 	struct mdev_abi_device *d;
 
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc_obj(*d);
 	if (!d)
 		return NULL;
 
@@ -439,7 +439,7 @@ void *mdev_abi_kunit_parent_alloc(unsigned int nr_types,
 
 	if (nr_types > ARRAY_SIZE(names))
 		return NULL;
-	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	f = kzalloc_obj(*f);
 	if (!f)
 		return NULL;
 	snprintf(f->name, sizeof(f->name), "mdev_rs_kunit%d",

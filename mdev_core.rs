@@ -620,11 +620,13 @@ impl kernel::Module for MdevModule {
 
 impl Drop for MdevModule {
     fn drop(&mut self) {
-        let compat = {
+        // Statics are never dropped: free what the globals own here.
+        let (compat, parents) = {
             let mut reg = REGISTRY.lock();
             kernel::warn_on!(!reg.parents.is_empty());
-            reg.compat.take()
+            (reg.compat.take(), core::mem::take(&mut reg.parents))
         };
+        drop(parents);
         drop(compat);
         // Releases of devices and type directories may be delayed; they run module code.
         let mut waited = 0;
@@ -632,9 +634,14 @@ impl Drop for MdevModule {
             fsleep(Delta::from_millis(10));
             waited += 10;
         }
-        if INDEX.lock().live != 0 {
-            pr_warn!("objects still live at unload\n");
-        }
+        let uuids = {
+            let mut idx = INDEX.lock();
+            if idx.live != 0 {
+                pr_warn!("objects still live at unload\n");
+            }
+            idx.uuids.take()
+        };
+        drop(uuids);
         mdev_abi::bus_unregister();
     }
 }

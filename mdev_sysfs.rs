@@ -427,12 +427,22 @@ pub(crate) fn driver_string(dev: &Device) -> &CStr {
     unsafe { CStr::from_char_ptr(bindings::dev_driver_string(raw_dev(dev))) }
 }
 
+/// kobject `release` of a type directory.
+///
+/// # Safety
+///
+/// `kobj` must be the kobject of a `TypeDir` whose last reference was just dropped.
 unsafe extern "C" fn type_release(kobj: *mut bindings::kobject) {
     // SAFETY: `kobj` is the kobject of a `TypeDir` allocated as a `KBox` in `TypeDirReg::new()`,
     // and this is its last reference.
     drop(unsafe { KBox::from_raw(kobj.cast::<TypeDir>()) });
 }
 
+/// `is_visible` of the type attribute group.
+///
+/// # Safety
+///
+/// `kobj` must be a live `TypeDir` kobject and `a` one of `TYPE_ATTRS`.
 unsafe extern "C" fn type_is_visible(
     kobj: *mut bindings::kobject,
     a: *mut bindings::attribute,
@@ -447,6 +457,11 @@ unsafe extern "C" fn type_is_visible(
     }
 }
 
+/// `show` of the type attributes.
+///
+/// # Safety
+///
+/// `kobj` must be a live `TypeDir` kobject, `a` one of `TYPE_ATTRS` and `buf` a sysfs page.
 unsafe extern "C" fn type_show(
     kobj: *mut bindings::kobject,
     a: *mut bindings::attribute,
@@ -464,6 +479,12 @@ unsafe extern "C" fn type_show(
     })
 }
 
+/// `store` of the type attributes.
+///
+/// # Safety
+///
+/// `kobj` must be a live `TypeDir` kobject, `a` one of `TYPE_ATTRS` and `buf` valid for
+/// `count` bytes.
 unsafe extern "C" fn type_store(
     kobj: *mut bindings::kobject,
     a: *mut bindings::attribute,
@@ -541,6 +562,12 @@ pub(crate) fn kstrtoul(buf: &[u8]) -> Result<u64> {
     Ok(v)
 }
 
+/// `store` of an mdev's `remove` attribute.
+///
+/// # Safety
+///
+/// `dev` must be a live mdev device, `a` its `remove` attribute and `buf` valid for `count`
+/// bytes.
 unsafe extern "C" fn remove_store(
     dev: *mut bindings::device,
     a: *mut bindings::device_attribute,

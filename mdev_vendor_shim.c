@@ -229,14 +229,14 @@ static bool mdev_vendor_wait_released(struct mdev_vendor_parent *vp)
 {
 	unsigned int ms;
 
-	for (ms = 0; kref_read(&vp->dev->kobj.kref) > vp->base_ref; ms += 10) {
+	for (ms = 0; kref_read(&vp->dev->kobj.kref) > vp->base_ref; ms += 20) {
 		if (ms >= 30000) {
 			dev_warn(vp->dev,
 				 "mdev core keeps %u references after unregister; leaking the parent\n",
 				 kref_read(&vp->dev->kobj.kref) - vp->base_ref);
 			return false;
 		}
-		msleep(10);
+		msleep(20);
 	}
 	return true;
 }

@@ -149,16 +149,16 @@ impl Driver for Limited {
     const ATTR_GROUP: Option<&'static CStr> = Some(c"vendor");
     const ATTRS: &'static [&'static CStr] = &[c"sample_mdev_dev"];
 
-    fn probe(_: &(), ty: usize, _mdev: &Mdev<'_>) -> Result {
+    fn probe((): &(), ty: usize, _mdev: &Mdev<'_>) -> Result {
         type_ports(ty).map(|_| ())
     }
 
-    fn show_description(_: &(), ty: usize, page: &mut Page<'_>) -> Result {
+    fn show_description((): &(), ty: usize, page: &mut Page<'_>) -> Result {
         let n = type_ports(ty)?;
         writeln!(page, "ports={n}, accounted by the mdev core").map_err(|_| EINVAL)
     }
 
-    fn show_attr(_: &(), mdev: &Mdev<'_>, _: usize, page: &mut Page<'_>) -> Result {
+    fn show_attr((): &(), mdev: &Mdev<'_>, _: usize, page: &mut Page<'_>) -> Result {
         show_uuid(mdev, page)
     }
 }
@@ -203,6 +203,9 @@ impl<T: Mode> Slot<T> {
     }
 }
 
+/// An action of the control file on one slot.
+type SlotFn<'a, T> = dyn FnMut(&mut Slot<T>, &Arc<DriverRegistration<T>>) -> Result + 'a;
+
 struct Parents<T: Mode> {
     slots: KVec<Slot<T>>,
     drv: Arc<DriverRegistration<T>>,
@@ -229,11 +232,7 @@ impl<T: Mode> Parents<T> {
         Ok(Self { slots, drv })
     }
 
-    fn each(
-        &mut self,
-        which: &str,
-        f: &mut dyn FnMut(&mut Slot<T>, &Arc<DriverRegistration<T>>) -> Result,
-    ) -> Result {
+    fn each(&mut self, which: &str, f: &mut SlotFn<'_, T>) -> Result {
         if which == "all" {
             return self.slots.iter_mut().try_for_each(|s| f(s, &self.drv));
         }

@@ -12,7 +12,9 @@ SUDO=
 
 BINDGEN_VERSION=0.72.1
 PKGS="rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang1-19 libclang-19-dev
-      bc flex bison libelf-dev libssl-dev cpio busybox-static xz-utils make gcc python3 kmod"
+      bc flex bison libelf-dev libssl-dev cpio busybox-static xz-utils make gcc libc6-dev linux-libc-dev python3 kmod"
+# `deps.sh bench` adds what `make bench` needs for its plot.
+[ "${1:-}" = bench ] && PKGS="$PKGS python3-matplotlib"
 BACKPORTS_PKGS="qemu-system-x86"
 SRC_PKG=linux-source-7.3
 
@@ -70,5 +72,17 @@ if ! "$BINDGEN" --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then
 	command -v cargo >/dev/null || die "cargo is needed to install bindgen-cli $BINDGEN_VERSION"
 	say "cargo install bindgen-cli $BINDGEN_VERSION"
 	cargo install --locked --quiet bindgen-cli --version "$BINDGEN_VERSION" --root "$(dirname "$(dirname "$BINDGEN")")"
+fi
+# Guest userspace for the udev/mdevctl tests: Debian's packages, unpacked into the cache (not
+# installed on the host); scripts/initramfs.sh copies the programs and, via ldd, their libraries.
+GUEST_DEBS="udev libudev1 mdevctl"
+UROOT=${MDEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdev-rs}/guest-udev
+if [ -z "${KDIR:-}" ] && [ ! -f "$UROOT/.ok" ]; then
+	say "unpacking $GUEST_DEBS for the guest"
+	rm -rf "$UROOT" "$UROOT.debs"; mkdir -p "$UROOT.debs"
+	(cd "$UROOT.debs" && apt-get download $GUEST_DEBS >/dev/null 2>&1) || die "apt-get download $GUEST_DEBS failed"
+	for d in "$UROOT.debs"/*.deb; do dpkg -x "$d" "$UROOT"; done
+	rm -rf "$UROOT.debs"
+	touch "$UROOT/.ok"
 fi
 say "ok"

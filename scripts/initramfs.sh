@@ -12,11 +12,34 @@ mkdir -p "$root/etc"
 printf 'root:x:0:0::/:/bin/sh\nuser:x:1000:1000::/tmp:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\nuser:x:1000:\n' > "$root/etc/group"
 cp "$TOP/tests/initramfs/init" "$root/init"
-cp -r "$TOP/tests/guest" "$TOP/tests/lib" "$root/tests/"
+for c in vfio/vfio_client bench/mdev_bench fault/failnth; do
+	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/${c#*/}" "$TOP/tests/$c.c"
+done
+cp -r "$TOP/tests/guest" "$TOP/tests/lib" "$TOP/tests/bench" "$root/tests/"
 cp "$moddir"/*.ko "$root/lib/mdev-modules/"
 for m in drivers/vfio/mdev/mdev.ko samples/vfio-mdev/mtty.ko samples/vfio-mdev/mdpy.ko samples/vfio-mdev/mbochs.ko; do
-	cp "$kobj/$m" "$root/lib/mdev-modules/"
+	[ -f "$kobj/$m" ] && cp "$kobj/$m" "$root/lib/mdev-modules/"
 done
+# udev and mdevctl from the unpacked Debian packages (scripts/deps.sh), with the libraries ldd
+# resolves for them. Debian's mdevctl is /usr/bin/mdevctl while its udev rule runs
+# /usr/sbin/mdevctl; the link makes the rule work as it does on distributions that match.
+UROOT=$CACHE/guest-udev
+if [ -f "$UROOT/.ok" ]; then
+	mkdir -p "$root"/{usr/bin,usr/sbin,lib/systemd,lib/udev/rules.d,lib64,etc/udev,run}
+	cp -a "$UROOT/bin/udevadm" "$root/bin/"
+	ln -s /bin/udevadm "$root/lib/systemd/systemd-udevd"
+	cp -a "$UROOT/usr/bin/mdevctl" "$root/usr/bin/"
+	ln -s /usr/bin/mdevctl "$root/usr/sbin/mdevctl"
+	cp "$UROOT/lib/udev/rules.d/60-mdevctl.rules" "$root/lib/udev/rules.d/"
+	cp -a "$UROOT/etc/mdevctl.d" "$root/etc/"
+	libpath=$(find "$UROOT" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' :)
+	for lib in $(LD_LIBRARY_PATH=$libpath ldd "$UROOT/bin/udevadm" "$UROOT/usr/bin/mdevctl" |
+			awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }' | sort -u); do
+		dest=$root/${lib#"$UROOT"}
+		mkdir -p "$(dirname "$dest")"
+		cp -L "$lib" "$dest"
+	done
+fi
 if [ -n "$extra" ]; then
 	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"
 	find "$extra" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/tests/extra/" \;

@@ -35,7 +35,11 @@ def parse(path, res):
                 continue
             name, _, rest = body.partition(": ")
             if name == "kmemleak":
-                res.append(("fail", f"kmemleak: {rest}", []))
+                if rest.startswith("unreferenced object") or not last or not last[1].startswith("kmemleak"):
+                    res.append(("fail", f"kmemleak: {rest}", []))
+                    last = res[-1]
+                else:
+                    last[2].append(rest)
                 continue
             if name == "kunit":
                 m = re.match(r"^    (not ok|ok) \d+ (\S+)(.*)$", rest)

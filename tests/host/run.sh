@@ -33,4 +33,13 @@ if [ -n "${KSRC:-}" ] && command -v rustfmt >/dev/null; then
 else
 	n=$((n + 1)); echo "@@host: ok $n - rustfmt gate # SKIP no rustfmt or kernel source"
 fi
+if [ -n "${MODLOG:-}" ]; then
+	t "module build with CLIPPY=1 has no warnings" bash -c "! grep -q '^warning' $MODLOG"
+fi
+if [ -n "${KSRC:-}" ]; then
+	C=($(ls "$TOP"/*.[ch] "$TOP"/tests/vfio/*.c | grep -v "\.mod\.c$"))
+	t "checkpatch --strict on the C files" "$KSRC/scripts/checkpatch.pl" --no-tree --strict --quiet -f "${C[@]}"
+	t "kernel-doc -Wall on the C files" bash -c '"$0" -none -Wall "$@" 2>&1 | grep -q . && exit 1 || exit 0' \
+		"$KSRC/scripts/kernel-doc" "${C[@]}"
+fi
 echo "@@done host"

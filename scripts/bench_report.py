@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise a `make bench` console log.
+
+Reads the "BENCH core=C round=R metric=M x=X value=V" lines and writes to OUTDIR:
+bench.json (every sample, and median/min/max per core with the ratio ours/upstream),
+bench.md (the table) and scaling.png (time per create against live mdevs, both cores).
+Usage: bench_report.py CONSOLE_LOG OUTDIR
+"""
+import json
+import os
+import re
+import statistics
+import sys
+
+LINE = re.compile(r"BENCH core=(\w+) round=(\d+) metric=(\w+) x=(\d+) value=(\d+)")
+LABEL = {
+    "cr": "create + remove, per pair (ns)",
+    "create": "create with {x} live mdevs, per create (ns)",
+    "mem": "memory per live mdev, {x} live (bytes)",
+    "reg": "unregister + register {x} parents (ns)",
+}
+GOAL = {("cr", None): 1.00, ("create", "10000"): 0.5, ("reg", "1000"): 1.0, ("mem", None): 1.0}
+
+
+def main():
+    log, outdir = sys.argv[1], sys.argv[2]
+    samples = {}
+    for line in open(log, errors="replace"):
+        m = LINE.search(line)
+        if m:
+            core, _, metric, x, v = m.groups()
+            samples.setdefault((metric, x), {}).setdefault(core, []).append(int(v))
+    if not samples:
+        sys.exit(f"no BENCH lines in {log}")
+    rows = []
+    for (metric, x), by_core in sorted(samples.items(), key=lambda k: (k[0][0], int(k[0][1]))):
+        row = {"metric": metric, "x": int(x), "label": LABEL[metric].format(x=x)}
+        for core in ("rs", "c"):
+            v = by_core.get(core, [])
+            row[core] = {"median": statistics.median(v), "min": min(v), "max": max(v),
+                         "samples": v} if v else None
+        if row["rs"] and row["c"] and row["c"]["median"]:
+            row["ratio"] = round(row["rs"]["median"] / row["c"]["median"], 3)
+        goal = GOAL.get((metric, x), GOAL.get((metric, None)))
+        if goal is not None and "ratio" in row:
+            row["goal"] = goal
+            row["met"] = row["ratio"] <= goal
+        rows.append(row)
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "bench.json"), "w") as f:
+        json.dump({"log": log, "results": rows}, f, indent=1)
+
+    def cell(r):
+        return f"{r['median']:.0f} ({r['min']}–{r['max']})" if r else "-"
+
+    md = ["| metric | ours: median (min–max) | upstream: median (min–max) | ours/upstream | goal |",
+          "|---|---|---|---|---|"]
+    for r in rows:
+        goal = f"≤ {r['goal']:.2f} {'met' if r['met'] else 'MISSED'}" if "goal" in r else ""
+        md.append(f"| {r['label']} | {cell(r['rs'])} | {cell(r['c'])} | {r.get('ratio', '-')} | {goal} |")
+    with open(os.path.join(outdir, "bench.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    print("\n".join(md))
+    plot(rows, os.path.join(outdir, "scaling.png"))
+
+
+def plot(rows, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no matplotlib: scaling.png not written (scripts/deps.sh bench installs it)")
+        return
+    pts = [r for r in rows if r["metric"] == "create"]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for core, name in (("rs", "Rust core (ours)"), ("c", "C core (upstream)")):
+        xs = [r["x"] for r in pts if r[core]]
+        ys = [r[core]["median"] / 1000 for r in pts if r[core]]
+        lo = [(r[core]["median"] - r[core]["min"]) / 1000 for r in pts if r[core]]
+        hi = [(r[core]["max"] - r[core]["median"]) / 1000 for r in pts if r[core]]
+        ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, label=name)
+    ax.set_xlabel("live mdevs")
+    ax.set_ylabel("time per create (µs)")
+    ax.set_title("mdev create at scale")
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"plot: {path}")
+
+
+if __name__ == "__main__":
+    main()

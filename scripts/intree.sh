@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Place the Rust mdev core into a kernel source tree as drivers/vfio/mdev/rust/, with
+# Kconfig symbol VFIO_MDEV_RUST: when set, the Rust core implements VFIO_MDEV instead of the
+# C one (so the two are exclusive by construction) and is built in. The mtty_rs sample is
+# built as a module along with the C mtty sample.
+#   intree.sh apply KSRC         install into KSRC (idempotent; files are replaced, not edited)
+#   intree.sh patch KSRC OUT     write a patch against the pristine KSRC (git apply / patch -p1)
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cmd=${1:-} ksrc=${2:-}
+[ -f "$ksrc/drivers/vfio/mdev/mdev_core.c" ] || die "usage: intree.sh apply|patch KSRC [OUT]; KSRC must be a 7.3 source tree"
+
+install() {	# DEST_ROOT
+	local d=$1/drivers/vfio/mdev
+	mkdir -p "$d/rust/samples"
+	cp --remove-destination "$TOP"/{Kbuild,mdev_core.rs,mdev_sysfs.rs,mdev_uevent.rs,mdev_abi.rs,mdev_abi.c,mdev_abi.h,mdev_vendor.rs,mdev_vendor_shim.c,mdev_vendor_shim.h} "$d/rust/"
+	cp --remove-destination "$TOP"/samples/mtty_rs.rs "$d/rust/samples/"
+	cat > "$d/Makefile.new" <<'EOM'
+# SPDX-License-Identifier: GPL-2.0-only
+
+ifdef CONFIG_VFIO_MDEV_RUST
+obj-y += rust/
+else
+mdev-y := mdev_core.o mdev_sysfs.o mdev_driver.o
+
+obj-$(CONFIG_VFIO_MDEV) += mdev.o
+endif
+EOM
+	mv "$d/Makefile.new" "$d/Makefile"
+	cat > "$d/Kconfig.new" <<'EOM'
+# SPDX-License-Identifier: GPL-2.0-only
+
+config VFIO_MDEV
+	tristate
+
+config VFIO_MDEV_RUST
+	bool "Mediated device core in Rust (mdev_rs)"
+	depends on RUST && VFIO
+	select VFIO_MDEV
+	help
+	  Build the VFIO mediated device core from its Rust implementation
+	  instead of the C one, built into the kernel. It provides the same
+	  C ABI (include/linux/mdev.h), sysfs files and MDEV_STATE uevents,
+	  so C vendor drivers work unchanged. With SAMPLES, the Rust sample
+	  vendor driver mtty_rs is built as a module.
+
+	  If unsure, say N.
+EOM
+	mv "$d/Kconfig.new" "$d/Kconfig"
+}
+
+case $cmd in
+apply) install "$ksrc" ;;
+patch)
+	out=${3:?output file}
+	tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+	mkdir -p "$tmp/a/drivers/vfio" "$tmp/b/drivers/vfio"
+	cp -r "$ksrc/drivers/vfio/mdev" "$tmp/a/drivers/vfio/"
+	cp -r "$ksrc/drivers/vfio/mdev" "$tmp/b/drivers/vfio/"
+	install "$tmp/b"
+	(cd "$tmp" && diff -ruN a b > "$(realpath -m "$OLDPWD/$out")" || [ $? = 1 ])
+	log "patch written to $out" ;;
+*) die "usage: intree.sh apply|patch KSRC [OUT]" ;;
+esac

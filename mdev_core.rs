@@ -125,23 +125,40 @@ struct Index {
     uuids: Option<RBTree<Uuid, bool>>,
     /// Core objects whose release may still run: module exit waits for zero.
     live: usize,
+    /// Creation number of the next mdev, to keep each parent's devices in creation order.
+    next_seq: u64,
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
-    unsafe(uninit) static INDEX: Mutex<Index> = Index { uuids: None, live: 0 };
+    unsafe(uninit) static INDEX: Mutex<Index> = Index {
+        uuids: None,
+        live: 0,
+        next_seq: 0,
+    };
 }
 
 /// The parent registry: every registered parent holds a counted reference to its device.
+///
+/// Indexed by the vendor's `struct mdev_parent` and by the device, so that registering,
+/// unregistering and looking up a parent are O(log n) with thousands of parents.
 struct Registry {
-    parents: KVec<KBox<Registration>>,
+    by_key: Option<RBTree<usize, KBox<Registration>>>,
+    by_dev: Option<RBTree<usize, ()>>,
     compat: Option<CompatClass>,
+}
+
+impl Registry {
+    fn get(&self, key: usize) -> Option<&Registration> {
+        self.by_key.as_ref()?.get(&key).map(|r| &**r)
+    }
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
     unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
-        parents: KVec::new(),
+        by_key: None,
+        by_dev: None,
         compat: None,
     };
 }
@@ -163,8 +180,9 @@ struct Gate {
     users: u32,
     /// Instances left when the core counts them (driver without `get_available`).
     avail: u32,
-    /// Live mdev devices, each holding the reference from `device_initialize()`.
-    devices: KVec<ARef<Device>>,
+    /// Live mdev devices by creation number, each holding the reference from
+    /// `device_initialize()`; O(log n) removal with thousands of devices.
+    devices: Option<RBTree<u64, ARef<Device>>>,
     /// The registration, while it lasts.
     view: Option<Arc<RegView>>,
 }
@@ -181,6 +199,8 @@ struct ParentShared {
     drained: CondVar,
     /// The core counts instances (the driver has no `get_available`).
     counted: bool,
+    /// Registry key of the registration (the vendor's `struct mdev_parent`).
+    key: usize,
 }
 
 /// Proof of a create or remove in progress on an open gate.
@@ -199,17 +219,18 @@ impl Drop for GateUser<'_> {
 }
 
 impl ParentShared {
-    fn new(counted: bool, avail: u32) -> impl PinInit<Self> {
+    fn new(counted: bool, avail: u32, key: usize) -> impl PinInit<Self> {
         pin_init!(Self {
             gate <- new_mutex!(Gate {
                 closing: false,
                 users: 0,
                 avail,
-                devices: KVec::new(),
+                devices: None,
                 view: None,
             }),
             drained <- new_condvar!(),
             counted,
+            key,
         })
     }
 
@@ -229,35 +250,25 @@ impl ParentShared {
     }
 
     /// Closes the gate, waits for creates and removes in flight, and takes the live devices.
-    fn close_and_drain(&self) -> KVec<ARef<Device>> {
+    fn close_and_drain(&self) -> Option<RBTree<u64, ARef<Device>>> {
         let mut g = self.gate.lock();
         g.closing = true;
         while g.users != 0 {
             self.drained.wait(&mut g);
         }
-        core::mem::take(&mut g.devices)
+        g.devices.take()
     }
 
-    fn take_device(&self, dev: &Device) -> Option<ARef<Device>> {
-        let mut g = self.gate.lock();
-        let i = g.devices.iter().position(|d| core::ptr::eq(&**d, dev))?;
-        swap_remove(&mut g.devices, i)
+    fn take_device(&self, seq: u64) -> Option<ARef<Device>> {
+        self.gate.lock().devices.as_mut()?.remove(&seq)
     }
-}
-
-/// Removes element `i` in O(1), not preserving order.
-fn swap_remove<T>(v: &mut KVec<T>, i: usize) -> Option<T> {
-    let last = v.len().checked_sub(1)?;
-    if i > last {
-        return None;
-    }
-    v.swap(i, last);
-    v.pop()
 }
 
 /// The core state of one mdev device, owned by the device and dropped at its release.
 pub(crate) struct MdevCore {
     uuid: Uuid,
+    /// Creation number, the key in the parent's device tree.
+    seq: u64,
     name: CString,
     shared: Arc<ParentShared>,
     links: TypeLinks,
@@ -362,6 +373,7 @@ fn create(td: &TypeData, uuid: Uuid) -> Result {
     let mut core = KBox::new(
         MdevCore {
             uuid,
+            seq: 0,
             name: uuid.to_cstring()?,
             shared: shared.clone(),
             links: view_links(td)?,
@@ -383,6 +395,8 @@ fn create(td: &TypeData, uuid: Uuid) -> Result {
             g.avail -= 1;
         }
         uuids.insert(node.into_node(uuid, false));
+        core.seq = idx.next_seq;
+        idx.next_seq += 1;
         idx.live += 1;
         // From here `MdevCore::drop` undoes the accounting, on every path.
         core.accounted = true;
@@ -401,12 +415,19 @@ fn attach_and_link(view: &RegView, dev: &ARef<Device>) -> Result {
     view.drv.attach(dev)?;
     let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
     core.links.link(dev, &core.name)?;
-    let shared = &core.shared;
-    let pushed = shared.gate.lock().devices.push(dev.clone(), GFP_KERNEL);
-    if let Err(e) = pushed {
-        core.links.unlink(dev, &core.name);
-        return Err(e.into());
-    }
+    let node = match RBTreeNodeReservation::new(GFP_KERNEL) {
+        Ok(n) => n,
+        Err(e) => {
+            core.links.unlink(dev, &core.name);
+            return Err(e);
+        }
+    };
+    core.shared
+        .gate
+        .lock()
+        .devices
+        .get_or_insert_with(RBTree::new)
+        .insert(node.into_node(core.seq, dev.clone()));
     set_active(dev, core.uuid, true);
     Ok(())
 }
@@ -422,9 +443,8 @@ fn set_active(dev: &Device, uuid: Uuid, active: bool) {
 fn view_links(td: &TypeData) -> Result<TypeLinks> {
     let reg = REGISTRY.lock();
     let r = reg
-        .parents
-        .iter()
-        .find(|r| Arc::ptr_eq(&r.shared, &td.shared))
+        .get(td.shared.key)
+        .filter(|r| Arc::ptr_eq(&r.shared, &td.shared))
         .ok_or(ENODEV)?;
     let sysfs = r.sysfs.as_ref().ok_or(ENODEV)?;
     Ok(sysfs.types.get(td.index).ok_or(ENODEV)?.links())
@@ -464,21 +484,21 @@ fn device_remove(dev: &Device) -> Result {
     }
     let shared = core.shared.clone();
     let _user = shared.try_enter()?;
-    let dev = shared.take_device(dev).ok_or(ENODEV)?;
+    let dev = shared.take_device(core.seq).ok_or(ENODEV)?;
     remove_common(dev);
     Ok(())
 }
 
 /// A parent registration, owned by the registry.
 struct Registration {
-    key: *mut RawParent,
     /// sysfs objects; dropped before `view`.
     sysfs: Option<ParentSysfs>,
     shared: Arc<ParentShared>,
     view: Arc<RegView>,
 }
 
-// SAFETY: `key` is only compared, never dereferenced.
+// SAFETY: The sysfs objects are kobjects, which may be used and released from any thread; the
+// other fields are `Send`.
 unsafe impl Send for Registration {}
 
 /// `mdev_supported_types` and its type directories.
@@ -498,22 +518,25 @@ impl Drop for Registration {
 
 /// `mdev_register_parent()`.
 pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
+    let dev_key = mdev_abi::raw_dev(&dev) as usize;
     let mut reg = REGISTRY.lock();
-    let dup = reg
-        .parents
-        .iter()
-        .any(|r| r.key == vendor.key() || core::ptr::eq(&*r.view.dev, &*dev));
+    let dup = reg.get(vendor.key() as usize).is_some()
+        || reg
+            .by_dev
+            .as_ref()
+            .is_some_and(|t| t.get(&dev_key).is_some());
     if kernel::warn_on!(dup) {
         return Err(EEXIST);
     }
-    reg.parents.reserve(1, GFP_KERNEL)?;
+    let key_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+    let dev_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
 
     vendor.init_parent(&dev);
     let drv = vendor.driver();
     let key = vendor.key();
     let types = vendor.types()?;
     let shared = Arc::pin_init(
-        ParentShared::new(!drv.has_get_available(), drv.max_instances()),
+        ParentShared::new(!drv.has_get_available(), drv.max_instances(), key as usize),
         GFP_KERNEL,
     )?;
     let view = Arc::new(
@@ -528,7 +551,6 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
     shared.gate.lock().view = Some(view.clone());
     let mut r = KBox::new(
         Registration {
-            key,
             sysfs: None,
             shared: shared.clone(),
             view: view.clone(),
@@ -557,7 +579,12 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
         }
     }
     dev_info!(dev, "MDEV: Registered\n");
-    reg.parents.push(r, GFP_KERNEL)?;
+    reg.by_key
+        .get_or_insert_with(RBTree::new)
+        .insert(key_node.into_node(key as usize, r));
+    reg.by_dev
+        .get_or_insert_with(RBTree::new)
+        .insert(dev_node.into_node(dev_key, ()));
     mdev_uevent::send(&view.dev, State::Registered);
     Ok(())
 }
@@ -566,9 +593,11 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
 pub(crate) fn unregister_parent(key: *mut RawParent) {
     let r = {
         let mut reg = REGISTRY.lock();
-        let i = reg.parents.iter().position(|r| r.key == key);
-        match i.and_then(|i| swap_remove(&mut reg.parents, i)) {
+        match reg.by_key.as_mut().and_then(|t| t.remove(&(key as usize))) {
             Some(r) => {
+                if let Some(t) = reg.by_dev.as_mut() {
+                    t.remove(&(mdev_abi::raw_dev(&r.view.dev) as usize));
+                }
                 if let Some(c) = reg.compat.as_ref() {
                     c.remove_link(&r.view.dev);
                 }
@@ -581,8 +610,11 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
         }
     };
     dev_info!(r.view.dev, "MDEV: Unregistering\n");
-    for dev in r.shared.close_and_drain() {
-        remove_common(dev);
+    // In creation order, as the C core walks the parent's children.
+    let mut devices = r.shared.close_and_drain();
+    while let Some(c) = devices.as_mut().and_then(|t| t.cursor_front_mut()) {
+        let (_, node) = c.remove_current();
+        remove_common(node.to_key_value().1);
     }
     // Dropping the registration removes the type directories and the gate's view; `view`
     // keeps the core's reference to the parent until the event is sent.
@@ -623,8 +655,9 @@ impl Drop for MdevModule {
         // Statics are never dropped: free what the globals own here.
         let (compat, parents) = {
             let mut reg = REGISTRY.lock();
-            kernel::warn_on!(!reg.parents.is_empty());
-            (reg.compat.take(), core::mem::take(&mut reg.parents))
+            kernel::warn_on!(reg.by_key.as_ref().is_some_and(|t| !t.is_empty()));
+            reg.by_dev = None;
+            (reg.compat.take(), reg.by_key.take())
         };
         drop(parents);
         drop(compat);
@@ -740,9 +773,9 @@ mod tests {
         // Unregistering a parent that was never registered warns and changes nothing.
         let ((), w) = count_warnings(|| b.unregister());
         assert_eq!(w, 1);
-        assert!(REGISTRY.lock().parents.iter().any(|r| r.key == a.parent()));
+        assert!(REGISTRY.lock().get(a.parent() as usize).is_some());
         a.unregister();
-        assert!(!REGISTRY.lock().parents.iter().any(|r| r.key == a.parent()));
+        assert!(REGISTRY.lock().get(a.parent() as usize).is_none());
         // Registering again after unregistering works.
         a.register(dev, 2)?;
         a.unregister();
@@ -770,7 +803,7 @@ mod tests {
 
     fn type_data(key: *mut RawParent, i: usize) -> Result<mdev_sysfs::TypeDirRef> {
         let reg = REGISTRY.lock();
-        let r = reg.parents.iter().find(|r| r.key == key).ok_or(ENODEV)?;
+        let r = reg.get(key as usize).ok_or(ENODEV)?;
         Ok(r.sysfs
             .as_ref()
             .ok_or(ENODEV)?

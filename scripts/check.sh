@@ -61,7 +61,7 @@ boot() {	# boot PLAN LOG [interactive]
 case $mode in
 bench)
 	BENCH_SIZE=full boot bench "$OUT/console-bench.log"
-	exec python3 "$TOP/scripts/bench_report.py" "$OUT/console-bench.log" "$OUT/bench" ;;
+	exec /usr/bin/python3 "$TOP/scripts/bench_report.py" "$OUT/console-bench.log" "$OUT/bench" ;;
 shell) boot shell /dev/null interactive; exit 0 ;;
 demo)
 	boot demo "$OUT/console-demo.log"

@@ -322,7 +322,7 @@ impl VendorDriver {
     }
 }
 
-/// Allocates an mdev device (not yet added) named by `core.name`, the lower-case UUID.
+/// Allocates an mdev device (not yet added) named by the lower-case UUID of `core`.
 ///
 /// The device owns `core` from here on: it comes back through [`mdev_rs_device_release`] when
 /// the last reference goes, and is dropped at once if the allocation fails.
@@ -331,10 +331,12 @@ pub(crate) fn device_alloc(
     t: VendorType,
     core: KBox<MdevCore>,
 ) -> Result<ARef<Device>> {
-    let name = core.name.as_char_ptr();
+    let name = core.uuid().to_name();
+    let name = name.as_cstr().as_char_ptr();
     let core = KBox::into_raw(core);
     // SAFETY: `parent` is valid, `t` is a registered vendor type, `name` a valid UUID string
-    // (it lives in `core`, alive during the call) and the groups a NULL-terminated static array.
+    // (on the stack, alive during the call; the C side copies it) and the groups a
+    // NULL-terminated static array.
     let dev = unsafe {
         ffi::mdev_abi_device_alloc(
             raw_dev(parent),

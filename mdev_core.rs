@@ -65,29 +65,30 @@ impl Uuid {
         Ok(Self(out))
     }
 
-    /// The canonical lower-case string, NUL-terminated: the device name.
-    pub(crate) fn to_cstring(self) -> Result<CString> {
-        let b = &self.0;
-        CString::try_from_fmt(fmt!(
-            "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-\
-             {:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-            b[0],
-            b[1],
-            b[2],
-            b[3],
-            b[4],
-            b[5],
-            b[6],
-            b[7],
-            b[8],
-            b[9],
-            b[10],
-            b[11],
-            b[12],
-            b[13],
-            b[14],
-            b[15]
-        ))
+    /// The canonical lower-case string, the device name; no allocation.
+    pub(crate) fn to_name(self) -> UuidName {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 37];
+        let mut n = 0;
+        for (i, b) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                out[n] = b'-';
+                n += 1;
+            }
+            out[n] = HEX[usize::from(b >> 4)];
+            out[n + 1] = HEX[usize::from(b & 0xf)];
+            n += 2;
+        }
+        UuidName(out)
+    }
+}
+
+/// A UUID as its 36-character device name and a NUL.
+pub(crate) struct UuidName([u8; 37]);
+
+impl UuidName {
+    pub(crate) fn as_cstr(&self) -> &CStr {
+        CStr::from_bytes_with_nul(&self.0).unwrap_or(c"")
     }
 }
 
@@ -269,11 +270,16 @@ pub(crate) struct MdevCore {
     uuid: Uuid,
     /// Creation number, the key in the parent's device tree.
     seq: u64,
-    name: CString,
     shared: Arc<ParentShared>,
     links: TypeLinks,
     /// The UUID entry and an instance are accounted to this device.
     accounted: bool,
+}
+
+impl MdevCore {
+    pub(crate) fn uuid(&self) -> Uuid {
+        self.uuid
+    }
 }
 
 impl Drop for MdevCore {
@@ -374,7 +380,6 @@ fn create(td: &TypeData, uuid: Uuid) -> Result {
         MdevCore {
             uuid,
             seq: 0,
-            name: uuid.to_cstring()?,
             shared: shared.clone(),
             links: view_links(td)?,
             accounted: false,
@@ -414,11 +419,11 @@ fn create(td: &TypeData, uuid: Uuid) -> Result {
 fn attach_and_link(view: &RegView, dev: &ARef<Device>) -> Result {
     view.drv.attach(dev)?;
     let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
-    core.links.link(dev, &core.name)?;
+    core.links.link(dev, core.uuid.to_name().as_cstr())?;
     let node = match RBTreeNodeReservation::new(GFP_KERNEL) {
         Ok(n) => n,
         Err(e) => {
-            core.links.unlink(dev, &core.name);
+            core.links.unlink(dev, core.uuid.to_name().as_cstr());
             return Err(e);
         }
     };
@@ -454,7 +459,7 @@ fn view_links(td: &TypeData) -> Result<TypeLinks> {
 /// reference from `device_initialize()`.
 fn remove_common(dev: ARef<Device>) {
     if let Some(core) = mdev_abi::device_core(&dev) {
-        core.links.unlink(&dev, &core.name);
+        core.links.unlink(&dev, core.uuid.to_name().as_cstr());
         set_active(&dev, core.uuid, false);
     }
     mdev_abi::device_del(&dev);
@@ -691,7 +696,7 @@ mod tests {
     fn uuid_parse_accepts_any_case() -> Result {
         let a = Uuid::parse(b"A1b2C3d4-e5F6-0789-abcd-EF0123456789")?;
         assert_eq!(
-            a.to_cstring()?.to_bytes(),
+            a.to_name().as_cstr().to_bytes(),
             b"a1b2c3d4-e5f6-0789-abcd-ef0123456789"
         );
         assert!(Uuid::parse(U1)? == Uuid::parse(b"11111111-2222-3333-4444-555555555555")?);

@@ -2,14 +2,14 @@
 # Out-of-tree build of the Rust mdev core, and the test bed.
 #   make             build the modules against KDIR (default: the cached test kernel)
 #   make check       build, boot the test kernel under QEMU, run every test
-#   make demo|shell  show the core at work / interactive guest shell
+#   make demo|shell  show the core at work (UDEV=1: also udev/mdevctl autostart) / guest shell
 #   make bench       both cores side by side on a non-sanitizer kernel (tables in build/bench)
 #   make intree-patch  the in-tree version as a patch against KSRC (default: the cached source)
 # Variables: KDIR, O, LLVM (as Kbuild users expect), EXTRA_TESTS=<dir>, T=<glob>.
 ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
-export KDIR O LLVM EXTRA_TESTS T CLIPPY INTREE
+export KDIR O LLVM EXTRA_TESTS T CLIPPY INTREE UDEV
 
 .PHONY: all modules check bench demo shell deps kernel intree-patch clean
 all modules:

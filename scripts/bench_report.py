@@ -13,7 +13,7 @@ import re
 import statistics
 import sys
 
-LINE = re.compile(r"BENCH core=(\w+) round=(\d+) metric=(\w+) x=(\d+) value=(\d+)")
+LINE = re.compile(r"BENCH core=(\w+) round=(\d+) metric=(\w+) x=(\d+) value=(-?\d+)")
 LABEL = {
     "cr": "create + remove, per pair (ns)",
     "create": "create with {x} live mdevs, per create (ns)",

@@ -59,7 +59,7 @@ is "$(w $CTL "bogus 0")" "$EINVAL" "trigger: bad command"
 U1=5e5e0000-0000-4000-8000-000000000011 U2=5e5e0000-0000-4000-8000-000000000012
 w $T/$X-1/create $U1 >/dev/null; w $T/$X-2/create $U2 >/dev/null
 mark
-rmmod mtty_rs && r=unloaded || r=failed
+rmmod_sample && r=unloaded || r=failed
 is "$r" "unloaded" "unload with two live mdevs"
 is "$(mdevs)" "0" "mdevs gone"
 is "$(ls /sys/class/mdev_bus | grep -c mtty_rs)" "0" "no mdev_bus link left"
@@ -83,7 +83,7 @@ is "$(w $CTL "unregister all")" "OK" "unregister all"
 is "$(ls /sys/class/mdev_bus | grep -c mtty_rs) $(mdevs)" "0 0" "all parents unregistered"
 is "$(w $CTL "register all")" "OK" "register all"
 is "$(ls /sys/class/mdev_bus | grep -c mtty_rs)" "3" "all parents back"
-rmmod mtty_rs
+rmmod_sample
 
 # --- core-side accounting: max_instances shared by the types, description
 U1=5e5e0000-0000-4000-8000-000000000031 U2=5e5e0000-0000-4000-8000-000000000032
@@ -103,6 +103,6 @@ is "$(mdevs)" "4" "failed create left nothing"
 w /sys/bus/mdev/devices/$U1/remove 1 >/dev/null
 wait_eq $T/$X-2/available_instances 1
 is "$(cat $T/$X-2/available_instances)" "1" "count back after remove"
-rmmod mtty_rs && r=unloaded || r=failed
+rmmod_sample && r=unloaded || r=failed
 is "$r $(mdevs)" "unloaded 0" "unload"
 done_testing

@@ -65,7 +65,7 @@ is "$(ls /sys/class/mdev_bus | grep -c mtty_rs)" "2" "cycle: both parents regist
 # unload while the writers run
 for id in 1 2 3 4; do worker $id & done
 sleep 2
-rmmod mtty_rs && r=unloaded || r=failed
+rmmod_sample && r=unloaded || r=failed
 wait
 is "$r" "unloaded" "unload: module unloaded under the writers"
 check_results "unload"

@@ -70,7 +70,7 @@ is "$((failed > 0))" "1" "register: injected failures reach the caller as errors
 is "$bad" "" "register: no types directory or mdev_bus link left by a failure"
 is "$res $(ls /sys/class/mdev_bus | grep -c mtty_rs0)" "OK 1" "register without injection"
 is "$(cat $T/available_instances)" "$MAX" "full count after register"
-rmmod mtty_rs && r=unloaded || r=failed
+rmmod_sample && r=unloaded || r=failed
 is "$r" "unloaded" "unload"
 echo Y > $F/ignore-gfp-wait
 done_testing

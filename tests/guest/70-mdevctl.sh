@@ -77,7 +77,7 @@ is "$(events $MON.2 /devices/faux/mtty_rs0 | sed 's/[a-z]* 70dec[^;]*;//g')" \
 grep mdevctl $LOG | sed 's/^/# log: /'
 # --- the add fallback rule: loading the module fires it before the parent registers
 w $CTL "unregister 0" >/dev/null
-rmmod mtty_rs
+rmmod_sample
 : > $LOG.1; cp $LOG $LOG.1
 insmod $MDEV_MODULES/mtty_rs.ko
 wait_for test -e /sys/bus/mdev/devices/$A
@@ -98,7 +98,7 @@ sleep 1
 tail -n +$((n0 + 1)) $MON > $MON.3
 is "$(events $MON.3 /devices/faux/mtty_rs0)" "unbind $A;remove $A;change mtty_rs0 unregistered;" \
 	"udev: unbind/remove of the child, then unregistered"
-rmmod mtty_rs
+rmmod_sample
 mdevctl undefine -u $A >/dev/null 2>&1
 udevadm control --exit 2>/dev/null
 kill $(pidof udevadm) $(pidof syslogd) 2>/dev/null

@@ -23,3 +23,7 @@ ENOSPC="No space left on device"; EACCES="Permission denied"; EAGAIN="Resource t
 wait_eq() { wait_for sh -c "[ \"\$(cat $1)\" = '$2' ]"; }
 # up PATH: the relative path from sysfs directory PATH up to /sys
 up() { echo "${1#/sys/}" | sed 's|[^/]*|..|g'; }
+# rmmod_sample: unload mtty_rs and wait until its driver directory is gone: bus_remove_driver()
+# ends with kobject_put(), so under DEBUG_KOBJECT_RELEASE the directory stays for a few seconds
+# and an immediate reload would fail on a duplicate sysfs name (any driver, either core).
+rmmod_sample() { rmmod mtty_rs || return 1; wait_for sh -c '[ ! -e /sys/bus/mdev/drivers/mtty_rs ]'; }

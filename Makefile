@@ -3,13 +3,14 @@
 #   make             build the modules against KDIR (default: the cached test kernel)
 #   make check       build, boot the test kernel under QEMU, run every test
 #   make demo|shell  show the core at work (UDEV=1: also udev/mdevctl autostart) / guest shell
-#   make bench       both cores side by side on a non-sanitizer kernel (tables in build/bench)
+#   make bench       both cores side by side on a non-sanitizer kernel (tables in build/bench;
+#                    PROFILE=1: also perf profiles of both cores)
 #   make intree-patch  the in-tree version as a patch against KSRC (default: the cached source)
 # Variables: KDIR, O, LLVM (as Kbuild users expect), EXTRA_TESTS=<dir>, T=<glob>.
 ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
-export KDIR O LLVM EXTRA_TESTS T CLIPPY INTREE UDEV
+export KDIR O LLVM EXTRA_TESTS T CLIPPY INTREE UDEV PROFILE
 
 .PHONY: all modules check bench demo shell deps kernel intree-patch clean
 all modules:

@@ -11,8 +11,10 @@
  */
 
 #include <linux/device.h>
+#include <linux/list.h>
 #include <linux/mdev.h>
 #include <linux/module.h>
+#include <linux/rbtree.h>
 #include <linux/slab.h>
 #include <linux/uuid.h>
 #include <kunit/test.h>
@@ -22,13 +24,29 @@
 
 /**
  * struct mdev_abi_device - an mdev device as allocated by the core
- * @mdev: the vendor-visible device, first so that to_mdev_device() works
- * @core: core state owned by this allocation, dropped in the release callback
+ * @mdev: the vendor-visible device, first so that to_mdev_device() works;
+ *	  @mdev.next links it into its parent's device list
+ * @list: the list @mdev.next is on, or NULL
+ * @uuid_node: node in a UUID index, or empty
+ * @uuid_index: id of the index @uuid_node is in
+ * @core: the Rust core state, moved in at allocation and dropped in the
+ *	  release callback
+ *
+ * The lists and the index link the devices themselves, so a device costs one
+ * allocation, as in the C core.
  */
 struct mdev_abi_device {
 	struct mdev_device mdev;
-	void *core;
+	struct list_head *list;
+	struct rb_node uuid_node;
+	unsigned long uuid_index;
+	u64 core[MDEV_ABI_CORE_SIZE / sizeof(u64)];
 };
+
+static struct mdev_abi_device *to_abi(struct device *dev)
+{
+	return container_of(to_mdev_device(dev), struct mdev_abi_device, mdev);
+}
 
 static int mdev_abi_probe(struct device *dev)
 {
@@ -293,10 +311,12 @@ struct device_driver *mdev_abi_drv_driver(struct mdev_driver *drv)
 
 static void mdev_abi_device_release(struct device *dev)
 {
-	struct mdev_abi_device *d =
-		container_of(to_mdev_device(dev), struct mdev_abi_device, mdev);
+	struct mdev_abi_device *d = to_abi(dev);
 
-	mdev_rs_device_release(d->core);
+	mdev_rs_device_release(dev, d->core);
+	/* Still reachable from an index or a list: leak rather than free. */
+	if (WARN_ON(!RB_EMPTY_NODE(&d->uuid_node) || READ_ONCE(d->list)))
+		return;
 	kfree(d);
 }
 
@@ -306,11 +326,14 @@ static void mdev_abi_device_release(struct device *dev)
  * @type: the vendor type the device is created from
  * @uuid: a validated 36-character UUID string (any case)
  * @groups: the core's device attribute groups
- * @core: core state; owned by the device on success, dropped at release
+ * @core: core state, moved (copied bytewise) into the device on success and
+ *	  dropped at release
+ * @size: size of @core, at most %MDEV_ABI_CORE_SIZE
  *
  * The device is named by the lower-case form of @uuid, as the C core does.
  * On success the caller holds the reference from device_initialize(); a
- * later put_device() may release it, which hands @core back to the core.
+ * later put_device() may release it, which hands the core state back to the
+ * core.
  *
  * Return: the embedded struct device, or NULL on allocation failure (then
  * @core stays owned by the caller).
@@ -318,10 +341,12 @@ static void mdev_abi_device_release(struct device *dev)
 struct device *mdev_abi_device_alloc(struct device *parent,
 				     struct mdev_type *type, const char *uuid,
 				     const struct attribute_group **groups,
-				     void *core)
+				     const void *core, size_t size)
 {
 	struct mdev_abi_device *d;
 
+	if (WARN_ON(size > sizeof(d->core)))
+		return NULL;
 	d = kzalloc_obj(*d);
 	if (!d)
 		return NULL;
@@ -338,7 +363,9 @@ struct device *mdev_abi_device_alloc(struct device *parent,
 	d->mdev.dev.release = mdev_abi_device_release;
 	d->mdev.dev.groups = groups;
 	d->mdev.type = type;
-	d->core = core;
+	INIT_LIST_HEAD(&d->mdev.next);
+	RB_CLEAR_NODE(&d->uuid_node);
+	memcpy(d->core, core, size);
 	return &d->mdev.dev;
 }
 
@@ -350,8 +377,134 @@ struct device *mdev_abi_device_alloc(struct device *parent,
  */
 void *mdev_abi_device_core(struct device *dev)
 {
-	return container_of(to_mdev_device(dev), struct mdev_abi_device,
-			    mdev)->core;
+	return to_abi(dev)->core;
+}
+
+/**
+ * mdev_abi_device_active() - the core's mirror of an mdev device's state
+ * @dev: an mdev device
+ *
+ * Return: mdev->active.
+ */
+bool mdev_abi_device_active(struct device *dev)
+{
+	return READ_ONCE(to_mdev_device(dev)->active);
+}
+
+/**
+ * mdev_abi_list_init() - initialise an empty device list
+ * @head: the list
+ */
+void mdev_abi_list_init(struct list_head *head)
+{
+	INIT_LIST_HEAD(head);
+}
+
+/**
+ * mdev_abi_list_add() - append an mdev device to a device list
+ * @head: the list; the caller serialises all operations on it
+ * @dev: an mdev device of this core
+ *
+ * On success the list owns one reference to @dev, passed in by the caller.
+ *
+ * Return: false (and nothing changes) if @dev is already on a list.
+ */
+bool mdev_abi_list_add(struct list_head *head, struct device *dev)
+{
+	struct mdev_abi_device *d = to_abi(dev);
+
+	if (READ_ONCE(d->list))
+		return false;
+	list_add_tail(&d->mdev.next, head);
+	WRITE_ONCE(d->list, head);
+	return true;
+}
+
+/**
+ * mdev_abi_list_del() - take an mdev device off a device list
+ * @head: the list; the caller serialises all operations on it
+ * @dev: an mdev device of this core
+ *
+ * Return: @dev with the list's reference, now the caller's, or NULL if @dev
+ * is not on @head.
+ */
+struct device *mdev_abi_list_del(struct list_head *head, struct device *dev)
+{
+	struct mdev_abi_device *d = to_abi(dev);
+
+	if (READ_ONCE(d->list) != head)
+		return NULL;
+	list_del_init(&d->mdev.next);
+	WRITE_ONCE(d->list, NULL);
+	return dev;
+}
+
+/**
+ * mdev_abi_list_pop() - take the oldest mdev device off a device list
+ * @head: the list; the caller serialises all operations on it
+ *
+ * Return: the device with the list's reference, now the caller's, or NULL if
+ * the list is empty.
+ */
+struct device *mdev_abi_list_pop(struct list_head *head)
+{
+	struct mdev_abi_device *d;
+
+	d = list_first_entry_or_null(head, struct mdev_abi_device, mdev.next);
+	return d ? mdev_abi_list_del(head, &d->mdev.dev) : NULL;
+}
+
+/**
+ * mdev_abi_uuid_insert() - add an mdev device to a UUID index
+ * @root: the index; the caller serialises all operations on it
+ * @id: the index's unique id
+ * @dev: an mdev device of this core
+ *
+ * Return: 0, -EEXIST if a device with the same UUID is indexed, or -EBUSY if
+ * @dev is already in an index.
+ */
+int mdev_abi_uuid_insert(struct rb_root *root, unsigned long id,
+			 struct device *dev)
+{
+	struct mdev_abi_device *d = to_abi(dev);
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+
+	if (!RB_EMPTY_NODE(&d->uuid_node))
+		return -EBUSY;
+	while (*link) {
+		struct mdev_abi_device *e =
+			rb_entry(*link, struct mdev_abi_device, uuid_node);
+		int c = memcmp(&d->mdev.uuid, &e->mdev.uuid, sizeof(guid_t));
+
+		if (!c)
+			return -EEXIST;
+		parent = *link;
+		link = c < 0 ? &parent->rb_left : &parent->rb_right;
+	}
+	rb_link_node(&d->uuid_node, parent, link);
+	rb_insert_color(&d->uuid_node, root);
+	d->uuid_index = id;
+	return 0;
+}
+
+/**
+ * mdev_abi_uuid_erase() - remove an mdev device from a UUID index
+ * @root: the index; the caller serialises all operations on it
+ * @id: the index's unique id
+ * @dev: an mdev device of this core, possibly already released
+ *
+ * Return: true if @dev was in the index.
+ */
+bool mdev_abi_uuid_erase(struct rb_root *root, unsigned long id,
+			 struct device *dev)
+{
+	struct mdev_abi_device *d = to_abi(dev);
+
+	if (RB_EMPTY_NODE(&d->uuid_node) || d->uuid_index != id)
+		return false;
+	rb_erase(&d->uuid_node, root);
+	RB_CLEAR_NODE(&d->uuid_node);
+	return true;
 }
 
 /**
@@ -496,6 +649,23 @@ void mdev_abi_kunit_unregister(void *f)
 	struct mdev_abi_kunit_fixture *p = f;
 
 	mdev_unregister_parent(&p->parent);
+}
+
+/**
+ * mdev_abi_kunit_set_names() - change a fixture's strings, not while registered
+ * @f: a fixture
+ * @device_api: the driver's device_api, or NULL
+ * @i: index of a type
+ * @sysfs_name: that type's sysfs_name, or NULL
+ */
+void mdev_abi_kunit_set_names(void *f, const char *device_api, unsigned int i,
+			      const char *sysfs_name)
+{
+	struct mdev_abi_kunit_fixture *p = f;
+
+	p->drv.device_api = device_api;
+	if (i < ARRAY_SIZE(p->types))
+		p->types[i].sysfs_name = sysfs_name;
 }
 
 /**

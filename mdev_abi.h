@@ -5,12 +5,15 @@
 
 #include <linux/mdev.h>
 
+/* Room for the Rust core state in each mdev device (MdevCore, checked there). */
+#define MDEV_ABI_CORE_SIZE 64
+
 /* Implemented in Rust (mdev_core.rs). */
 int mdev_rs_register_parent(struct mdev_parent *parent, struct device *dev,
 			    struct mdev_driver *drv, struct mdev_type **types,
 			    unsigned int nr_types);
 void mdev_rs_unregister_parent(struct mdev_parent *parent);
-void mdev_rs_device_release(void *core);
+void mdev_rs_device_release(struct device *dev, void *core);
 
 /* Implemented in mdev_abi.c, called from Rust (mdev_abi.rs). */
 int mdev_abi_bus_register(void);
@@ -34,8 +37,17 @@ struct device_driver *mdev_abi_drv_driver(struct mdev_driver *drv);
 struct device *mdev_abi_device_alloc(struct device *parent,
 				     struct mdev_type *type, const char *uuid,
 				     const struct attribute_group **groups,
-				     void *core);
+				     const void *core, size_t size);
 void *mdev_abi_device_core(struct device *dev);
+bool mdev_abi_device_active(struct device *dev);
+void mdev_abi_list_init(struct list_head *head);
+bool mdev_abi_list_add(struct list_head *head, struct device *dev);
+struct device *mdev_abi_list_del(struct list_head *head, struct device *dev);
+struct device *mdev_abi_list_pop(struct list_head *head);
+int mdev_abi_uuid_insert(struct rb_root *root, unsigned long id,
+			 struct device *dev);
+bool mdev_abi_uuid_erase(struct rb_root *root, unsigned long id,
+			 struct device *dev);
 void mdev_abi_device_set_active(struct device *dev, bool active);
 unsigned int mdev_abi_kref_read(struct device *dev);
 void *mdev_abi_kunit_warn_begin(void);
@@ -45,6 +57,8 @@ void *mdev_abi_kunit_parent_alloc(unsigned int nr_types,
 int mdev_abi_kunit_register(void *f, struct device *dev, unsigned int nr_types);
 void mdev_abi_kunit_unregister(void *f);
 void mdev_abi_kunit_parent_free(void *f);
+void mdev_abi_kunit_set_names(void *f, const char *device_api, unsigned int i,
+			      const char *sysfs_name);
 struct mdev_parent *mdev_abi_kunit_parent(void *f);
 
 #endif

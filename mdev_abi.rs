@@ -8,16 +8,20 @@
 use crate::{mdev_sysfs, mdev_sysfs::Page, MdevCore};
 use core::{
     marker::{PhantomData, PhantomPinned},
-    ptr::NonNull,
+    mem::ManuallyDrop,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicUsize, Ordering},
 };
 use kernel::ffi::{c_char, c_int, c_uint, c_void};
 use kernel::{
     bindings,
     device::Device,
     error::to_result,
+    new_spinlock,
     prelude::*,
-    str::{CStrExt, CString},
-    sync::aref::ARef, //
+    str::CStrExt,
+    sync::{aref::ARef, SpinLock},
+    types::Opaque, //
 };
 
 macro_rules! opaque {
@@ -79,9 +83,31 @@ mod ffi {
             t: *mut RawType,
             uuid: *const c_char,
             groups: *const *const bindings::attribute_group,
-            core: *mut c_void,
+            core: *const c_void,
+            size: usize,
         ) -> *mut bindings::device;
         pub(super) fn mdev_abi_device_core(dev: *mut bindings::device) -> *mut c_void;
+        pub(super) fn mdev_abi_device_active(dev: *mut bindings::device) -> bool;
+        pub(super) fn mdev_abi_list_init(head: *mut bindings::list_head);
+        pub(super) fn mdev_abi_list_add(
+            head: *mut bindings::list_head,
+            dev: *mut bindings::device,
+        ) -> bool;
+        pub(super) fn mdev_abi_list_del(
+            head: *mut bindings::list_head,
+            dev: *mut bindings::device,
+        ) -> *mut bindings::device;
+        pub(super) fn mdev_abi_list_pop(head: *mut bindings::list_head) -> *mut bindings::device;
+        pub(super) fn mdev_abi_uuid_insert(
+            root: *mut bindings::rb_root,
+            id: usize,
+            dev: *mut bindings::device,
+        ) -> c_int;
+        pub(super) fn mdev_abi_uuid_erase(
+            root: *mut bindings::rb_root,
+            id: usize,
+            dev: *mut bindings::device,
+        ) -> bool;
         pub(super) fn mdev_abi_device_set_active(dev: *mut bindings::device, active: bool);
         pub(super) fn mdev_abi_kref_read(dev: *mut bindings::device) -> c_uint;
     }
@@ -98,6 +124,12 @@ mod ffi {
         ) -> c_int;
         pub(crate) fn mdev_abi_kunit_unregister(f: *mut c_void);
         pub(crate) fn mdev_abi_kunit_parent_free(f: *mut c_void);
+        pub(crate) fn mdev_abi_kunit_set_names(
+            f: *mut c_void,
+            device_api: *const c_char,
+            i: c_uint,
+            sysfs_name: *const c_char,
+        );
         pub(crate) fn mdev_abi_kunit_parent(f: *mut c_void) -> *mut RawParent;
     }
 }
@@ -129,28 +161,37 @@ pub(crate) fn kref_read(dev: &Device) -> u32 {
     unsafe { ffi::mdev_abi_kref_read(raw_dev(dev)) }
 }
 
-/// Copies a C string owned by a vendor driver.
+/// A C string owned by a vendor driver, borrowed as the C core does.
 ///
 /// # Safety
 ///
-/// `s` must be NULL or point to a NUL-terminated string valid for the duration of the call.
-unsafe fn copy_cstr(s: *const c_char) -> Result<Option<CString>> {
-    if s.is_null() {
-        return Ok(None);
-    }
+/// `s` must be NULL or point to a NUL-terminated string valid for `'a`.
+unsafe fn vendor_cstr<'a>(s: *const c_char) -> Option<&'a CStr> {
     // SAFETY: Guaranteed by the caller.
-    let s = unsafe { CStr::from_char_ptr(s) };
-    Ok(Some(CString::try_from(s)?))
+    (!s.is_null()).then(|| unsafe { CStr::from_char_ptr(s) })
 }
 
-/// What the core copies out of a vendor's `struct mdev_type` at registration.
+/// A vendor's type in a registration; its names are read from vendor memory, as the C core
+/// reads them.
+#[derive(Clone, Copy)]
 pub(crate) struct TypeInfo {
     /// The vendor's type, passed back to its callbacks.
     pub(crate) raw: VendorType,
-    /// `sysfs_name`.
-    pub(crate) sysfs_name: CString,
+}
+
+impl TypeInfo {
+    /// `sysfs_name` (checked to be set at registration).
+    pub(crate) fn sysfs_name(&self) -> &CStr {
+        // SAFETY: The type is valid while registered (type invariants of `VendorType`), and so
+        // are its strings.
+        unsafe { vendor_cstr(ffi::mdev_abi_type_sysfs_name(self.raw.0.as_ptr())) }.unwrap_or(c"")
+    }
+
     /// `pretty_name`, if any.
-    pub(crate) pretty_name: Option<CString>,
+    pub(crate) fn pretty_name(&self) -> Option<&CStr> {
+        // SAFETY: As in `sysfs_name()`.
+        unsafe { vendor_cstr(ffi::mdev_abi_type_pretty_name(self.raw.0.as_ptr())) }
+    }
 }
 
 /// A vendor's registration: the pointers given to `mdev_register_parent()`.
@@ -223,28 +264,55 @@ impl Vendor {
         VendorDriver(self.drv)
     }
 
-    /// Copies the names of all types.
-    pub(crate) fn types(&self) -> Result<KVec<TypeInfo>> {
-        let mut v = KVec::with_capacity(self.nr_types as usize, GFP_KERNEL)?;
-        for i in 0..self.nr_types {
-            // SAFETY: By the type invariants `types` has `nr_types` valid entries.
-            let raw = unsafe { ffi::mdev_abi_type(self.types, i) };
-            let raw = NonNull::new(raw).ok_or(EINVAL)?;
-            // SAFETY: `raw` is a valid vendor type (type invariants); its strings are C strings.
-            let sysfs_name =
-                unsafe { copy_cstr(ffi::mdev_abi_type_sysfs_name(raw.as_ptr())) }?.ok_or(EINVAL)?;
-            // SAFETY: As above.
-            let pretty_name = unsafe { copy_cstr(ffi::mdev_abi_type_pretty_name(raw.as_ptr())) }?;
-            v.push(
-                TypeInfo {
-                    raw: VendorType(raw),
-                    sysfs_name,
-                    pretty_name,
-                },
-                GFP_KERNEL,
-            )?;
+    /// The types, read in place; `EINVAL` if one is NULL or has no `sysfs_name`.
+    pub(crate) fn types(&self) -> Result<VendorTypes> {
+        // INVARIANT: Valid until unregistration (type invariants of `Self`).
+        let v = VendorTypes {
+            types: self.types,
+            nr: self.nr_types,
+        };
+        for i in 0..v.len() {
+            v.get(i).ok_or(EINVAL)?;
         }
         Ok(v)
+    }
+}
+
+/// The `types` array of a registration, in vendor memory, as the C core uses it.
+///
+/// # Invariants
+///
+/// `types` has `nr` valid entries while the parent is registered.
+#[derive(Clone, Copy)]
+pub(crate) struct VendorTypes {
+    types: *mut *mut RawType,
+    nr: u32,
+}
+
+// SAFETY: See `Vendor`.
+unsafe impl Send for VendorTypes {}
+// SAFETY: See `Vendor`.
+unsafe impl Sync for VendorTypes {}
+
+impl VendorTypes {
+    /// The number of types.
+    pub(crate) fn len(&self) -> usize {
+        self.nr as usize
+    }
+
+    /// Type `i`, or `None` if out of range, NULL or without `sysfs_name`.
+    pub(crate) fn get(&self, i: usize) -> Option<TypeInfo> {
+        let i = u32::try_from(i).ok().filter(|&i| i < self.nr)?;
+        // SAFETY: `i < nr` entries are valid (type invariants).
+        let raw = NonNull::new(unsafe { ffi::mdev_abi_type(self.types, i) })?;
+        // SAFETY: `raw` is a valid vendor type.
+        if unsafe { ffi::mdev_abi_type_sysfs_name(raw.as_ptr()) }.is_null() {
+            return None;
+        }
+        // INVARIANT: A valid type while registered.
+        Some(TypeInfo {
+            raw: VendorType(raw),
+        })
     }
 }
 
@@ -275,10 +343,10 @@ unsafe impl Send for VendorType {}
 unsafe impl Sync for VendorType {}
 
 impl VendorDriver {
-    /// `device_api`, copied.
-    pub(crate) fn device_api(&self) -> Result<CString> {
-        // SAFETY: The driver is valid (type invariants) and `device_api` is a C string.
-        unsafe { copy_cstr(ffi::mdev_abi_drv_device_api(self.0.as_ptr())) }?.ok_or(EINVAL)
+    /// `device_api`, if set.
+    pub(crate) fn device_api(&self) -> Option<&CStr> {
+        // SAFETY: The driver is valid (type invariants), and so is its `device_api` string.
+        unsafe { vendor_cstr(ffi::mdev_abi_drv_device_api(self.0.as_ptr())) }
     }
 
     /// `max_instances`.
@@ -322,49 +390,218 @@ impl VendorDriver {
     }
 }
 
+/// Room for [`MdevCore`] in each mdev device: `MDEV_ABI_CORE_SIZE` in `mdev_abi.h`.
+const CORE_SIZE: usize = 64;
+const _: () = assert!(
+    core::mem::size_of::<MdevCore>() <= CORE_SIZE && core::mem::align_of::<MdevCore>() <= 8
+);
+
 /// Allocates an mdev device (not yet added) named by the lower-case UUID of `core`.
 ///
-/// The device owns `core` from here on: it comes back through [`mdev_rs_device_release`] when
-/// the last reference goes, and is dropped at once if the allocation fails.
-pub(crate) fn device_alloc(
-    parent: &Device,
-    t: VendorType,
-    core: KBox<MdevCore>,
-) -> Result<ARef<Device>> {
+/// `core` moves into the device's own allocation, so the core state costs no allocation of its
+/// own. It is dropped when the last reference goes, after [`crate::device_released`] has run,
+/// and at once if the allocation fails.
+pub(crate) fn device_alloc(parent: &Device, t: VendorType, core: MdevCore) -> Result<ARef<Device>> {
     let name = core.uuid().to_name();
     let name = name.as_cstr().as_char_ptr();
-    let core = KBox::into_raw(core);
+    let core = ManuallyDrop::new(core);
     // SAFETY: `parent` is valid, `t` is a registered vendor type, `name` a valid UUID string
     // (on the stack, alive during the call; the C side copies it) and the groups a
-    // NULL-terminated static array.
+    // NULL-terminated static array. `core` is read bytewise, which moves it: it is not used
+    // again on success. The storage is 8-byte aligned and large enough (asserted above).
     let dev = unsafe {
         ffi::mdev_abi_device_alloc(
             raw_dev(parent),
             t.0.as_ptr(),
             name,
             mdev_sysfs::device_groups(),
-            core.cast(),
+            (&raw const *core).cast(),
+            core::mem::size_of::<MdevCore>(),
         )
     };
     let Some(dev) = NonNull::new(dev) else {
-        // SAFETY: On failure the C side did not take `core`, which came from `KBox::into_raw()`.
-        drop(unsafe { KBox::from_raw(core) });
+        // On failure the C side did not take `core`.
+        drop(ManuallyDrop::into_inner(core));
         return Err(ENOMEM);
     };
     // SAFETY: `dev` was just initialised with `device_initialize()`; we take over that reference.
     Ok(unsafe { ARef::from_raw(dev.cast()) })
 }
 
+/// Whether `dev` is an mdev device of this core.
+fn is_ours(dev: &Device) -> bool {
+    // SAFETY: `raw_dev(dev)` is a valid device.
+    unsafe { ffi::mdev_abi_is_mdev(raw_dev(dev)) }
+}
+
 /// The core state of an mdev device, or `None` if `dev` is not an mdev device of this core.
 pub(crate) fn device_core(dev: &Device) -> Option<&MdevCore> {
-    let raw = raw_dev(dev);
-    // SAFETY: `raw` is a valid device.
-    if !unsafe { ffi::mdev_abi_is_mdev(raw) } {
+    if !is_ours(dev) {
         return None;
     }
-    // SAFETY: Every device on our bus was allocated by `device_alloc()`, whose `core` is a
-    // `KBox<MdevCore>` that lives until the device is released, i.e. longer than `dev`'s borrow.
-    unsafe { ffi::mdev_abi_device_core(raw).cast::<MdevCore>().as_ref() }
+    // SAFETY: Every device on our bus was allocated by `device_alloc()`, which moved an
+    // `MdevCore` into it; that lives until the device is released, longer than `dev`'s borrow.
+    unsafe {
+        ffi::mdev_abi_device_core(raw_dev(dev))
+            .cast::<MdevCore>()
+            .as_ref()
+    }
+}
+
+/// An mdev device whose last reference is gone, during its release callback.
+///
+/// # Invariants
+///
+/// `dev` is an mdev device of this core whose memory, including `core`, is valid for `'a`.
+pub(crate) struct Released<'a> {
+    dev: NonNull<bindings::device>,
+    core: &'a MdevCore,
+}
+
+impl Released<'_> {
+    /// The device's core state, dropped right after [`crate::device_released`].
+    pub(crate) fn core(&self) -> &MdevCore {
+        self.core
+    }
+}
+
+/// Index of mdev devices by UUID.
+///
+/// The nodes live in the devices' own allocations, so indexing costs no memory of its own.
+///
+/// # Invariants
+///
+/// `root` holds exactly the devices whose `uuid_index` is `id`, and `id` is unique to this
+/// index. A device still linked at release is leaked by the C side, never freed.
+pub(crate) struct UuidIndex {
+    root: bindings::rb_root,
+    id: usize,
+}
+
+// SAFETY: The tree only links device memory, which any thread may use; `&mut self` serialises.
+unsafe impl Send for UuidIndex {}
+
+impl UuidIndex {
+    /// An empty index.
+    pub(crate) fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(1);
+        // INVARIANT: Empty, with a fresh id.
+        Self {
+            root: bindings::rb_root {
+                rb_node: ptr::null_mut(),
+            },
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// Adds `dev`; `EEXIST` if its UUID is taken, `EBUSY` if it is indexed already.
+    pub(crate) fn insert(&mut self, dev: &Device) -> Result {
+        if !is_ours(dev) {
+            return Err(EINVAL);
+        }
+        // SAFETY: `dev` is an mdev device of this core; `&mut self` serialises the index.
+        to_result(unsafe { ffi::mdev_abi_uuid_insert(&mut self.root, self.id, raw_dev(dev)) })
+    }
+
+    /// Removes `dev`; returns whether it was in this index.
+    pub(crate) fn remove(&mut self, dev: &Device) -> bool {
+        // SAFETY: As in `insert()`.
+        is_ours(dev) && unsafe { ffi::mdev_abi_uuid_erase(&mut self.root, self.id, raw_dev(dev)) }
+    }
+
+    /// Removes a released device; returns whether it was in this index.
+    pub(crate) fn remove_released(&mut self, r: &Released<'_>) -> bool {
+        // SAFETY: `r.dev` is an mdev device of this core with valid memory (type invariants).
+        unsafe { ffi::mdev_abi_uuid_erase(&mut self.root, self.id, r.dev.as_ptr()) }
+    }
+
+    /// Whether the index is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.root.rb_node.is_null()
+    }
+}
+
+/// The devices of a parent in creation order, each holding a reference.
+///
+/// Linked through `mdev_device::next`, so a member costs no memory of its own.
+///
+/// # Invariants
+///
+/// `head` is an initialised list whose members are mdev devices of this core, linked and
+/// unlinked only under `lock`; the list owns one reference to each.
+#[pin_data(PinnedDrop)]
+pub(crate) struct DeviceList {
+    #[pin]
+    lock: SpinLock<()>,
+    #[pin]
+    head: Opaque<bindings::list_head>,
+}
+
+// SAFETY: Members are reference-counted devices; all access is under `lock`.
+unsafe impl Send for DeviceList {}
+// SAFETY: As above.
+unsafe impl Sync for DeviceList {}
+
+impl DeviceList {
+    /// An empty list.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            lock <- new_spinlock!(()),
+            // SAFETY: `p` is valid for writes.
+            // INVARIANT: Initialised empty.
+            head <- Opaque::ffi_init(|p| unsafe { ffi::mdev_abi_list_init(p) }),
+        })
+    }
+
+    /// Appends `dev`, which must not be on a list yet.
+    pub(crate) fn push(&self, dev: ARef<Device>) -> Result {
+        if !is_ours(&dev) {
+            return Err(EINVAL);
+        }
+        let _g = self.lock.lock();
+        // SAFETY: `dev` is an mdev device of this core; the lock serialises the list.
+        if !unsafe { ffi::mdev_abi_list_add(self.head.get(), raw_dev(&dev)) } {
+            return Err(EBUSY);
+        }
+        // INVARIANT: The list now owns the reference.
+        core::mem::forget(dev);
+        Ok(())
+    }
+
+    /// Takes `dev` off the list, with the list's reference; `None` if it is not on it.
+    pub(crate) fn take(&self, dev: &Device) -> Option<ARef<Device>> {
+        if !is_ours(dev) {
+            return None;
+        }
+        let _g = self.lock.lock();
+        // SAFETY: As in `push()`.
+        let d = unsafe { ffi::mdev_abi_list_del(self.head.get(), raw_dev(dev)) };
+        // SAFETY: A non-NULL result is a member, with the reference the list owned.
+        NonNull::new(d).map(|d| unsafe { ARef::from_raw(d.cast()) })
+    }
+
+    /// Takes the oldest device off the list, with the list's reference.
+    pub(crate) fn pop(&self) -> Option<ARef<Device>> {
+        let _g = self.lock.lock();
+        // SAFETY: The lock serialises the list.
+        let d = unsafe { ffi::mdev_abi_list_pop(self.head.get()) };
+        // SAFETY: As in `take()`.
+        NonNull::new(d).map(|d| unsafe { ARef::from_raw(d.cast()) })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for DeviceList {
+    fn drop(self: Pin<&mut Self>) {
+        // Normally empty by now; drop the references of any member left.
+        while self.pop().is_some() {}
+    }
+}
+
+/// Whether the core considers `dev` active (`mdev_device::active`).
+pub(crate) fn device_active(dev: &Device) -> bool {
+    // SAFETY: Only called on mdev devices allocated by `device_alloc()`.
+    is_ours(dev) && unsafe { ffi::mdev_abi_device_active(raw_dev(dev)) }
 }
 
 /// `device_add()`.
@@ -421,6 +658,21 @@ pub(crate) mod kunit {
             to_result(unsafe {
                 ffi::mdev_abi_kunit_register(self.0.as_ptr(), raw_dev(dev), nr_types)
             })
+        }
+
+        /// Sets the driver's `device_api` and type `i`'s `sysfs_name` (`None`: NULL); only
+        /// while not registered.
+        pub(crate) fn set_names(
+            &self,
+            device_api: Option<&'static CStr>,
+            i: u32,
+            sysfs_name: Option<&'static CStr>,
+        ) {
+            let p = |s: Option<&'static CStr>| s.map_or(ptr::null(), |s| s.as_char_ptr());
+            // SAFETY: The fixture is live (type invariants); the strings are static.
+            unsafe {
+                ffi::mdev_abi_kunit_set_names(self.0.as_ptr(), p(device_api), i, p(sysfs_name))
+            }
         }
 
         /// Calls `mdev_unregister_parent()` with this fixture.
@@ -484,13 +736,25 @@ unsafe extern "C" fn mdev_rs_unregister_parent(parent: *mut RawParent) {
     crate::unregister_parent(parent)
 }
 
-/// Called by the release callback of an mdev device with the `core` given to `device_alloc()`.
+/// Called by the release callback of an mdev device with its embedded core state.
 ///
 /// # Safety
 ///
-/// `core` came from `KBox::into_raw()` in [`device_alloc`] and is released once.
+/// `dev` is an mdev device allocated by [`device_alloc`] whose last reference is gone, `core` its
+/// core state; called once per device.
 #[no_mangle]
-unsafe extern "C" fn mdev_rs_device_release(core: *mut c_void) {
-    // SAFETY: Guaranteed by the caller. Dropping the state undoes the device's accounting.
-    drop(unsafe { KBox::from_raw(core.cast::<MdevCore>()) })
+unsafe extern "C" fn mdev_rs_device_release(dev: *mut bindings::device, core: *mut c_void) {
+    let core = core.cast::<MdevCore>();
+    {
+        // INVARIANT: The memory stays valid until the C side frees it after we return.
+        let r = Released {
+            // SAFETY: `dev` is non-NULL (caller guarantee).
+            dev: unsafe { NonNull::new_unchecked(dev) },
+            // SAFETY: `core` holds the `MdevCore` moved in by `device_alloc()`.
+            core: unsafe { &*core },
+        };
+        crate::device_released(&r);
+    }
+    // SAFETY: The state is valid and dropped once; nothing refers to it any more.
+    unsafe { ptr::drop_in_place(core) }
 }

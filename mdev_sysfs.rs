@@ -219,8 +219,8 @@ unsafe impl Send for TypeDirReg {}
 unsafe impl Sync for TypeDirReg {}
 
 impl TypeDirReg {
-    /// Creates `<kset>/<name>/` with the type attributes and `devices/`.
-    pub(crate) fn new(kset: &Kset, name: &CStr, data: TypeData) -> Result<Self> {
+    /// Creates `<kset>/<prefix>-<name>/` with the type attributes and `devices/`.
+    pub(crate) fn new(kset: &Kset, prefix: &CStr, name: &CStr, data: TypeData) -> Result<Self> {
         let b = KBox::new(
             TypeDir {
                 kobj: Opaque::zeroed(),
@@ -230,7 +230,7 @@ impl TypeDirReg {
         )?;
         let p = KBox::into_raw(b);
         // SAFETY: `p` is a valid, zeroed kobject; setting `kset` before `kobject_init_and_add()`
-        // places the directory in the kset, as the C core does.
+        // places the directory in the kset, as the C core does. The format takes two C strings.
         let ret = unsafe {
             let kobj = (*p).kobj();
             (*kobj).kset = kset.0.as_ptr();
@@ -238,7 +238,8 @@ impl TypeDirReg {
                 kobj,
                 &TYPE_KTYPE.0,
                 ptr::null_mut(),
-                c"%s".as_char_ptr(),
+                c"%s-%s".as_char_ptr(),
+                prefix.as_char_ptr(),
                 name.as_char_ptr(),
             )
         };

@@ -14,10 +14,13 @@ import statistics
 import sys
 
 LINE = re.compile(r"BENCH core=(\w+) round=(\d+) metric=(\w+) x=(\d+) value=(-?\d+)")
+PROFILE = re.compile(r"PROFILE core=(\w+) metric=(\w+): (.*)")
 LABEL = {
     "cr": "create + remove, per pair (ns)",
     "create": "create with {x} live mdevs, per create (ns)",
-    "mem": "memory per live mdev, {x} live (bytes)",
+    "mem": "slab objects per live mdev, {x} live (bytes)",
+    "memslab": "slab pages per live mdev, {x} live (bytes)",
+    "memfree": "MemTotal - MemFree per live mdev, {x} live (bytes)",
     "reg": "unregister + register {x} parents (ns)",
 }
 GOAL = {("cr", None): 1.00, ("create", "10000"): 0.5, ("reg", "1000"): 1.0, ("mem", None): 1.0}
@@ -26,11 +29,15 @@ GOAL = {("cr", None): 1.00, ("create", "10000"): 0.5, ("reg", "1000"): 1.0, ("me
 def main():
     log, outdir = sys.argv[1], sys.argv[2]
     samples = {}
+    profiles = {}
     for line in open(log, errors="replace"):
         m = LINE.search(line)
         if m:
             core, _, metric, x, v = m.groups()
             samples.setdefault((metric, x), {}).setdefault(core, []).append(int(v))
+        m = PROFILE.search(line)
+        if m:
+            profiles.setdefault(f"profile-{m[1]}-{m[2]}.txt", []).append(m[3].rstrip())
     if not samples:
         sys.exit(f"no BENCH lines in {log}")
     rows = []
@@ -48,6 +55,10 @@ def main():
             row["met"] = row["ratio"] <= goal
         rows.append(row)
     os.makedirs(outdir, exist_ok=True)
+    for name, lines in profiles.items():
+        with open(os.path.join(outdir, name), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        print(f"profile: {os.path.join(outdir, name)}")
     with open(os.path.join(outdir, "bench.json"), "w") as f:
         json.dump({"log": log, "results": rows}, f, indent=1)
 

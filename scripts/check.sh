@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build everything, boot the test kernel under QEMU once per plan, and report.
 # Usage: check.sh check|demo|shell|build|bench   (env: KDIR, O, LLVM, EXTRA_TESTS, T, INTREE,
-# PLANS (default "rs c"), QEMU_TIMEOUT)
+# PLANS (default "rs c"), QEMU_TIMEOUT, PROFILE)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mode=${1:-check}
@@ -52,7 +52,7 @@ boot() {	# boot PLAN LOG [interactive]
 	local plan=$1 logf=$2
 	local q=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 -nographic -no-reboot
 		-bios /usr/share/qemu/qboot.rom -kernel "${KIMG:-$KOBJ/arch/x86/boot/bzImage}" -initrd "$INITRD"
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mdevtest.plan=$plan mdevtest.filter=${T:-*} mdevtest.bench=${BENCH_SIZE:-tiny} mdevtest.udev=${UDEV:-0}")
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mdevtest.plan=$plan mdevtest.filter=${T:-*} mdevtest.bench=${BENCH_SIZE:-tiny} mdevtest.udev=${UDEV:-0} mdevtest.profile=${PROFILE:-0}")
 	if [ "${3:-}" = interactive ]; then "${q[@]}"; return; fi
 	log "boot $plan"
 	timeout "${QEMU_TIMEOUT:-1800}" "${q[@]}" </dev/null >"$logf" 2>&1 || true

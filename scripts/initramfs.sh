@@ -20,6 +20,15 @@ cp "$moddir"/*.ko "$root/lib/mdev-modules/"
 for m in drivers/vfio/mdev/mdev.ko samples/vfio-mdev/mtty.ko samples/vfio-mdev/mdpy.ko samples/vfio-mdev/mbochs.ko; do
 	[ -f "$kobj/$m" ] && cp "$kobj/$m" "$root/lib/mdev-modules/"
 done
+copy_libs() {	# copy_libs LD_LIBRARY_PATH BINARY...: the shared libraries ldd resolves for them
+	local libpath=$1 lib dest; shift
+	for lib in $(LD_LIBRARY_PATH=$libpath ldd "$@" |
+			awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }' | sort -u); do
+		dest=$root/${lib#"$UROOT"}
+		mkdir -p "$(dirname "$dest")"
+		cp -L "$lib" "$dest"
+	done
+}
 # udev and mdevctl from the unpacked Debian packages (scripts/deps.sh), with the libraries ldd
 # resolves for them. Debian's mdevctl is /usr/bin/mdevctl while its udev rule runs
 # /usr/sbin/mdevctl; the link makes the rule work as it does on distributions that match.
@@ -32,13 +41,14 @@ if [ -f "$UROOT/.ok" ]; then
 	ln -s /usr/bin/mdevctl "$root/usr/sbin/mdevctl"
 	cp "$UROOT/lib/udev/rules.d/60-mdevctl.rules" "$root/lib/udev/rules.d/"
 	cp -a "$UROOT/etc/mdevctl.d" "$root/etc/"
-	libpath=$(find "$UROOT" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' :)
-	for lib in $(LD_LIBRARY_PATH=$libpath ldd "$UROOT/bin/udevadm" "$UROOT/usr/bin/mdevctl" |
-			awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }' | sort -u); do
-		dest=$root/${lib#"$UROOT"}
-		mkdir -p "$(dirname "$dest")"
-		cp -L "$lib" "$dest"
-	done
+	copy_libs "$(find "$UROOT" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' :)" \
+		"$UROOT/bin/udevadm" "$UROOT/usr/bin/mdevctl"
+fi
+# perf for `make bench PROFILE=1` (Debian's linux-perf).
+if [ "${PROFILE:-0}" = 1 ]; then
+	command -v perf >/dev/null || die "PROFILE=1 needs perf (Debian: linux-perf)"
+	cp -L "$(command -v perf)" "$root/bin/perf"
+	copy_libs "" "$(command -v perf)"
 fi
 if [ -n "$extra" ]; then
 	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Benchmark both cores with the same vendor driver (the Rust sample, which runs on either) in
-# one boot, alternating the order of the cores every round. Prints one line per measurement,
-# "BENCH core=C round=R metric=M x=X value=V" (V in ns per operation, or bytes per mdev for
-# mem), and a TAP case for each so that a loop that stops producing numbers fails.
+# one boot, alternating the order of the cores every round, after an unreported warm-up round
+# of both. Prints one line per measurement, "BENCH core=C round=R metric=M x=X value=V" (V in ns
+# per operation, or bytes per mdev for mem*), and a TAP case for each so that a loop that stops
+# producing numbers fails.
 # SIZE=full (make bench) or tiny (make check: proves the code runs, times are not asserted).
 . /tests/lib/tap.sh
 M=$MDEV_MODULES
@@ -16,6 +17,7 @@ T=/sys/devices/faux/mtty_rs0/mdev_supported_types/faux_driver-1
 CTL=/sys/kernel/debug/mtty_rs/control
 n=0
 emit() {
+	[ "$r" = 0 ] || [ "$r" = p ] && return 0
 	n=$((n + 1))
 	echo "BENCH core=$core round=$r metric=$1 x=$2 value=$3"
 	# an integer; memory deltas at tiny sizes may be negative (noise)
@@ -24,30 +26,63 @@ emit() {
 	*) echo "ok $n - $core $1 $2 (round $r)" ;;
 	esac
 }
+# Memory, all per-mdev objects being slab objects: mem counts the bytes of allocated objects
+# (/proc/slabinfo: active objects x object size), memslab the pages the slab caches hold, memfree
+# MemTotal - MemFree, which also sees page-level noise such as per-CPU free page lists.
+slabs() { awk 'NR > 2 { print $1, $2 * $4 }' /proc/slabinfo; }
+objs() { slabs | awk '{ t += $2 } END { print t }'; }
+slab() { awk '/^Slab:/ { print $2 * 1024 }' /proc/meminfo; }
 used() { awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 } END { print (t - f) * 1024 }' /proc/meminfo; }
+# PROFILE=1 (make bench PROFILE=1): after the timed rounds, an unreported pass per core with perf
+# profiles of the measured commands, and the slab caches that grew with the live mdevs.
+profiling() { [ "$r" = p ]; }
+profile() {	# profile METRIC COMMAND...
+	profiling || return 0
+	m=$1; shift
+	if ! HOME=/tmp perf record -q -a -g -F 20000 -o /tmp/perf.data -- "$@" >/dev/null 2>&1; then
+		echo "PROFILE core=$core metric=$m: perf record failed"
+		return 0
+	fi
+	HOME=/tmp perf report -i /tmp/perf.data --stdio -n --children --sort sym --percent-limit 0.5 \
+		-g none 2>&1 | sed -n '/^# Samples/p; /^[^#]/p' | sed "s/^/PROFILE core=$core metric=$m: /"
+	rm -f /tmp/perf.data
+}
 bench_core() {
 	if [ $core = rs ]; then insmod $M/mdev_rs.ko; else insmod $M/mdev.ko; fi
 	max=${LIVE##* }
 	insmod $M/mtty_rs.ko ports=$((max + PROBE + CR))
 	emit cr 0 "$(mdev_bench cr $T $CR)"
-	live=0 base=$(used)
+	profile cr mdev_bench cr $T $((CR * 5))
+	live=0 base=$(used) sbase=$(slab) obase=$(objs)
+	profiling && slabs >/tmp/slabs.before
 	for L in $LIVE; do
 		mdev_bench fill $T $((100000 + live)) $((100000 + L))
 		live=$L
 		emit create $L "$(mdev_bench create $T $((1000000 + L)) $PROBE)"
 	done
-	emit mem $live $((($(used) - base) / live))
+	emit mem $live $((($(objs) - obase) / live))
+	emit memslab $live $((($(slab) - sbase) / live))
+	emit memfree $live $((($(used) - base) / live))
+	if profiling; then
+		slabs | awk -v n=$live -v c=$core 'NR == FNR { b[$1] = $2; next } $2 != b[$1] {
+			printf "PROFILE core=%s metric=slab: %-24s %8.1f bytes/mdev\n", c, $1, ($2 - b[$1]) / n }' \
+			/tmp/slabs.before -
+	fi
+	profile create mdev_bench create $T 2000000 $((PROBE * 5))
 	mdev_bench drain
 	rmmod_sample
 	for p in $PARENTS; do
 		insmod $M/mtty_rs.ko nr_parents=$p
 		emit reg $p "$(mdev_bench write $CTL "unregister all" "register all" $REG)"
+		[ $p = "${PARENTS##* }" ] && profile reg mdev_bench write $CTL "unregister all" "register all" $((REG * 10))
 		rmmod_sample
 	done
 	if [ $core = rs ]; then rmmod mdev_rs; else rmmod mdev; fi
 }
-for r in $(seq 1 $ROUNDS); do
-	if [ $((r % 2)) = 1 ]; then order="rs c"; else order="c rs"; fi
+rounds="0 $(seq 1 $ROUNDS)"
+[ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null && rounds="$rounds p"
+for r in $rounds; do
+	if [ $r = p ] || [ $((r % 2)) = 1 ]; then order="rs c"; else order="c rs"; fi
 	for core in $order; do bench_core; done
 done
 echo "1..$n"

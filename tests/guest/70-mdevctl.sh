@@ -47,6 +47,8 @@ mdevctl start -u $U -p nosuch -t mtty-1 >/tmp/o 2>&1 && r=0 || r=$?
 is "$r $(head -1 /tmp/o)" "1 Error: Unable to find parent device 'nosuch'" "bad parent fails"
 mdevctl start -u $U -p mtty -t mtty-9 >/tmp/o 2>&1 && r=0 || r=$?
 is "$r $(head -1 /tmp/o)" "1 Error: Parent mtty does not support mdev type mtty-9" "bad type fails"
+# mtty returns the ports of a stopped mdev at its release, which DEBUG_KOBJECT_RELEASE delays.
+wait_eq /sys/devices/virtual/mtty/mtty/mdev_supported_types/mtty-2/available_instances 12
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	mdevctl start -u 70dec000-0000-4000-8000-0000000001$(printf %02d $i) -p mtty -t mtty-2 >/dev/null 2>&1
 done

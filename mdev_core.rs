@@ -14,7 +14,7 @@ use kernel::{
     device::Device,
     new_condvar, new_mutex,
     prelude::*,
-    rbtree::{RBTree, RBTreeNodeReservation},
+    rbtree::{Entry, RBTree, RBTreeNodeReservation},
     sync::{aref::ARef, Arc, CondVar, Mutex},
     time::{delay::fsleep, Delta},
 };
@@ -140,11 +140,11 @@ kernel::sync::global_lock! {
 
 /// The parent registry: every registered parent holds a counted reference to its device.
 ///
-/// Indexed by the vendor's `struct mdev_parent` and by the device, so that registering,
-/// unregistering and looking up a parent are O(log n) with thousands of parents.
+/// Indexed by the vendor's `struct mdev_parent`, so that registering, unregistering and looking
+/// up a parent are O(log n) with thousands of parents. A device is registered at most once: it
+/// has `mdev_supported_types` exactly while registered.
 struct Registry {
     by_key: Option<RBTree<usize, Registration>>,
-    by_dev: Option<RBTree<usize, ()>>,
     compat: Option<CompatClass>,
 }
 
@@ -158,7 +158,6 @@ kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
     unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
         by_key: None,
-        by_dev: None,
         compat: None,
     };
 }
@@ -490,18 +489,20 @@ impl Drop for Registration {
 
 /// `mdev_register_parent()`.
 pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
-    let dev_key = mdev_abi::raw_dev(&dev) as usize;
-    let mut reg = REGISTRY.lock();
-    let dup = reg.get(vendor.key() as usize).is_some()
-        || reg
-            .by_dev
-            .as_ref()
-            .is_some_and(|t| t.get(&dev_key).is_some());
-    if kernel::warn_on!(dup) {
-        return Err(EEXIST);
-    }
-    let key_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
-    let dev_node = RBTreeNodeReservation::new(GFP_KERNEL)?;
+    let mut guard = REGISTRY.lock();
+    let reg = &mut *guard;
+    let slot = match reg
+        .by_key
+        .get_or_insert_with(RBTree::new)
+        .entry(vendor.key() as usize)
+    {
+        Entry::Vacant(v) if !mdev_sysfs::has_types_dir(&dev) => v,
+        _ => {
+            kernel::warn_on!(true);
+            return Err(EEXIST);
+        }
+    };
+    let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
 
     vendor.init_parent(&dev);
     let drv = vendor.driver();
@@ -550,12 +551,7 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
         }
     }
     dev_info!(dev, "MDEV: Registered\n");
-    reg.by_key
-        .get_or_insert_with(RBTree::new)
-        .insert(key_node.into_node(key as usize, r));
-    reg.by_dev
-        .get_or_insert_with(RBTree::new)
-        .insert(dev_node.into_node(dev_key, ()));
+    slot.insert(r, node);
     mdev_uevent::send(&view.dev, State::Registered);
     Ok(())
 }
@@ -566,9 +562,6 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
         let mut reg = REGISTRY.lock();
         match reg.by_key.as_mut().and_then(|t| t.remove(&(key as usize))) {
             Some(r) => {
-                if let Some(t) = reg.by_dev.as_mut() {
-                    t.remove(&(mdev_abi::raw_dev(&r.view.dev) as usize));
-                }
                 if let Some(c) = reg.compat.as_ref() {
                     c.remove_link(&r.view.dev);
                 }
@@ -626,7 +619,6 @@ impl Drop for MdevModule {
         let (compat, parents) = {
             let mut reg = REGISTRY.lock();
             kernel::warn_on!(reg.by_key.as_ref().is_some_and(|t| !t.is_empty()));
-            reg.by_dev = None;
             (reg.compat.take(), reg.by_key.take())
         };
         drop(parents);

@@ -421,6 +421,26 @@ impl Drop for CompatClass {
     }
 }
 
+/// Whether `dev` has `mdev_supported_types`, i.e. a parent is registered on it.
+pub(crate) fn has_types_dir(dev: &Device) -> bool {
+    // SAFETY: `raw_dev(dev)` is a valid device; `sd` is its sysfs directory, or NULL.
+    let sd = unsafe { (*raw_dev(dev)).kobj.sd };
+    if sd.is_null() {
+        return false;
+    }
+    // SAFETY: `sd` is live while the device is in sysfs, which the caller's reference ensures
+    // for a registered parent; the name is a C string.
+    let kn = unsafe {
+        bindings::kernfs_find_and_get_ns(sd, c"mdev_supported_types".as_char_ptr(), ptr::null())
+    };
+    if kn.is_null() {
+        return false;
+    }
+    // SAFETY: `kn` was returned with a reference.
+    unsafe { bindings::kernfs_put(kn) };
+    true
+}
+
 /// `dev_driver_string(dev)`, the prefix of type directory names.
 pub(crate) fn driver_string(dev: &Device) -> &CStr {
     // SAFETY: `dev` is valid; the result is a C string that lives as long as the device's

@@ -392,15 +392,6 @@ bool mdev_abi_device_active(struct device *dev)
 }
 
 /**
- * mdev_abi_list_init() - initialise an empty device list
- * @head: the list
- */
-void mdev_abi_list_init(struct list_head *head)
-{
-	INIT_LIST_HEAD(head);
-}
-
-/**
  * mdev_abi_list_add() - append an mdev device to a device list
  * @head: the list; the caller serialises all operations on it
  * @dev: an mdev device of this core

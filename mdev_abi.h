@@ -40,7 +40,6 @@ struct device *mdev_abi_device_alloc(struct device *parent,
 				     const void *core, size_t size);
 void *mdev_abi_device_core(struct device *dev);
 bool mdev_abi_device_active(struct device *dev);
-void mdev_abi_list_init(struct list_head *head);
 bool mdev_abi_list_add(struct list_head *head, struct device *dev);
 struct device *mdev_abi_list_del(struct list_head *head, struct device *dev);
 struct device *mdev_abi_list_pop(struct list_head *head);

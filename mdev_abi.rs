@@ -88,7 +88,6 @@ mod ffi {
         ) -> *mut bindings::device;
         pub(super) fn mdev_abi_device_core(dev: *mut bindings::device) -> *mut c_void;
         pub(super) fn mdev_abi_device_active(dev: *mut bindings::device) -> bool;
-        pub(super) fn mdev_abi_list_init(head: *mut bindings::list_head);
         pub(super) fn mdev_abi_list_add(
             head: *mut bindings::list_head,
             dev: *mut bindings::device,
@@ -156,6 +155,7 @@ pub(crate) fn raw_dev(dev: &Device) -> *mut bindings::device {
 }
 
 /// Reads the reference count of a device.
+#[cfg(CONFIG_KUNIT = "y")]
 pub(crate) fn kref_read(dev: &Device) -> u32 {
     // SAFETY: `dev` is a valid device for the duration of the call.
     unsafe { ffi::mdev_abi_kref_read(raw_dev(dev)) }
@@ -405,10 +405,10 @@ pub(crate) fn device_alloc(parent: &Device, t: VendorType, core: MdevCore) -> Re
     let name = core.uuid().to_name();
     let name = name.as_cstr().as_char_ptr();
     let core = ManuallyDrop::new(core);
-    // SAFETY: `parent` is valid, `t` is a registered vendor type, `name` a valid UUID string
-    // (on the stack, alive during the call; the C side copies it) and the groups a
-    // NULL-terminated static array. `core` is read bytewise, which moves it: it is not used
-    // again on success. The storage is 8-byte aligned and large enough (asserted above).
+    // The C side copies `name` and reads `core` bytewise, which moves it: it is not used again
+    // on success. Its storage is 8-byte aligned and large enough (asserted above).
+    // SAFETY: `parent` is valid, `t` a registered vendor type, `name` a UUID C string alive
+    // during the call, the groups a NULL-terminated static array, `core` valid for `size`.
     let dev = unsafe {
         ffi::mdev_abi_device_alloc(
             raw_dev(parent),
@@ -516,6 +516,7 @@ impl UuidIndex {
     }
 
     /// Whether the index is empty.
+    #[cfg(CONFIG_KUNIT = "y")]
     pub(crate) fn is_empty(&self) -> bool {
         self.root.rb_node.is_null()
     }
@@ -547,9 +548,9 @@ impl DeviceList {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
             lock <- new_spinlock!(()),
-            // SAFETY: `p` is valid for writes.
             // INVARIANT: Initialised empty.
-            head <- Opaque::ffi_init(|p| unsafe { ffi::mdev_abi_list_init(p) }),
+            // SAFETY: `p` is valid for writes.
+            head <- Opaque::ffi_init(|p| unsafe { bindings::INIT_LIST_HEAD(p) }),
         })
     }
 

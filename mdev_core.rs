@@ -12,16 +12,14 @@ mod mdev_uevent;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::{
     device::Device,
+    list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
     new_condvar, new_mutex,
     prelude::*,
-    rbtree::{Entry, RBTree, RBTreeNodeReservation},
-    sync::{aref::ARef, Arc, CondVar, Mutex},
+    sync::{aref::ARef, Arc, ArcBorrow, CondVar, Mutex},
     time::{delay::fsleep, Delta},
 };
 use mdev_abi::{DeviceList, RawParent, Released, UuidIndex, Vendor, VendorDriver, VendorTypes};
-use mdev_sysfs::{
-    CompatClass, Kset, Page, RemoveRequest, TypeAttr, TypeDir, TypeDirReg, TypeLinks,
-};
+use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
 use mdev_uevent::State;
 
 module! {
@@ -138,26 +136,46 @@ kernel::sync::global_lock! {
     };
 }
 
+/// Hash buckets of the parent registry, a power of two.
+const PARENT_BUCKETS: usize = 256;
+
 /// The parent registry: every registered parent holds a counted reference to its device.
 ///
-/// Indexed by the vendor's `struct mdev_parent`, so that registering, unregistering and looking
-/// up a parent are O(log n) with thousands of parents. A device is registered at most once: it
-/// has `mdev_supported_types` exactly while registered.
+/// Hashed by the vendor's `struct mdev_parent`, so that registering, unregistering and looking
+/// up a parent take constant time with thousands of parents, without an allocation. A device is
+/// registered at most once: it has `mdev_supported_types` exactly while registered.
 struct Registry {
-    by_key: Option<RBTree<usize, Registration>>,
+    buckets: [List<ParentShared>; PARENT_BUCKETS],
     compat: Option<CompatClass>,
 }
 
 impl Registry {
-    fn get(&self, key: usize) -> Option<&Registration> {
-        self.by_key.as_ref()?.get(&key)
+    fn bucket(&mut self, key: usize) -> &mut List<ParentShared> {
+        // The multiplicative hash of `hash_64()`; keys are pointers with equal low bits.
+        let h = (key as u64).wrapping_mul(0x61c8_8646_80b5_83eb) >> (64 - PARENT_BUCKETS.ilog2());
+        &mut self.buckets[h as usize % PARENT_BUCKETS]
+    }
+
+    fn contains(&mut self, key: usize) -> bool {
+        self.bucket(key).iter().any(|p| p.key == key)
+    }
+
+    fn take(&mut self, key: usize) -> Option<ListArc<ParentShared>> {
+        let mut c = self.bucket(key).cursor_front();
+        loop {
+            let p = c.peek_next()?;
+            if p.key == key {
+                return Some(p.remove());
+            }
+            c.move_next();
+        }
     }
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
     unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
-        by_key: None,
+        buckets: [const { List::new() }; PARENT_BUCKETS],
         compat: None,
     };
 }
@@ -174,8 +192,9 @@ struct RegView {
 
 /// The unregistration gate of a parent, with everything it protects.
 struct Gate {
-    /// Set when unregistration starts: new creates and removes fail with `ENODEV`.
-    closing: bool,
+    /// Set once registration is complete and cleared when unregistration starts: creates and
+    /// removes outside fail with `ENODEV`.
+    open: bool,
     /// Creates and removes in progress.
     users: u32,
     /// Instances left when the core counts them (driver without `get_available`).
@@ -184,12 +203,12 @@ struct Gate {
     view: Option<RegView>,
 }
 
-/// Per-parent state shared by the registration, its type directories and its mdev devices.
+/// A parent registration, with the state shared by its type directories and its mdev devices.
 ///
-/// It holds no vendor pointer and no reference to the parent device, so the objects whose
-/// release may be delayed never touch vendor memory.
+/// Its only vendor pointers and its reference to the parent device are in the gate's view, which
+/// unregistration clears, so the objects whose release may be delayed never touch vendor memory.
 #[pin_data]
-struct ParentShared {
+pub(crate) struct ParentShared {
     #[pin]
     gate: Mutex<Gate>,
     #[pin]
@@ -202,6 +221,19 @@ struct ParentShared {
     counted: bool,
     /// Registry key of the registration (the vendor's `struct mdev_parent`).
     key: usize,
+    /// `mdev_supported_types` and the type directories.
+    #[pin]
+    types: TypeDirs,
+    /// Link in a registry bucket.
+    #[pin]
+    links: ListLinks,
+}
+
+impl_list_arc_safe! {
+    impl ListArcSafe<0> for ParentShared { untracked; }
+}
+impl_list_item! {
+    impl ListItem<0> for ParentShared { using ListLinks { self.links }; }
 }
 
 /// Proof of a create or remove in progress on an open gate.
@@ -213,32 +245,44 @@ impl Drop for GateUser<'_> {
     fn drop(&mut self) {
         let mut g = self.shared.gate.lock();
         g.users -= 1;
-        if g.closing && g.users == 0 {
+        if !g.open && g.users == 0 {
             self.shared.drained.notify_all();
         }
     }
 }
 
 impl ParentShared {
-    fn new(counted: bool, avail: u32, key: usize) -> impl PinInit<Self> {
-        pin_init!(Self {
+    /// A closed registration of `view`.
+    fn new(view: RegView, key: usize) -> Result<impl PinInit<Self, Error>> {
+        let types = TypeDirs::new(view.types.len())?;
+        let counted = !view.drv.has_get_available();
+        let avail = view.drv.max_instances();
+        Ok(try_pin_init!(Self {
+            counted,
             gate <- new_mutex!(Gate {
-                closing: false,
+                open: false,
                 users: 0,
                 avail,
-                view: None,
+                view: Some(view),
             }),
             drained <- new_condvar!(),
             devices <- DeviceList::new(),
-            counted,
             key,
-        })
+            types <- types,
+            links <- ListLinks::new(),
+        }? Error))
     }
 
-    /// Enters the gate, failing with `ENODEV` once unregistration has started (never blocks).
+    /// The type directories, for [`mdev_sysfs`].
+    pub(crate) fn type_dirs(&self) -> &TypeDirs {
+        &self.types
+    }
+
+    /// Enters the gate, failing with `ENODEV` unless the parent is registered and not being
+    /// unregistered (never blocks).
     fn try_enter(&self) -> Result<GateUser<'_>> {
         let mut g = self.gate.lock();
-        if g.closing || g.view.is_none() {
+        if !g.open {
             return Err(ENODEV);
         }
         g.users += 1;
@@ -253,7 +297,7 @@ impl ParentShared {
     /// Closes the gate and waits for creates and removes in flight.
     fn close_and_drain(&self) {
         let mut g = self.gate.lock();
-        g.closing = true;
+        g.open = false;
         while g.users != 0 {
             self.drained.wait(&mut g);
         }
@@ -283,40 +327,32 @@ pub(crate) fn device_released(r: &Released<'_>) {
         core.shared.gate.lock().avail += 1;
     }
     drop(idx);
+    live_put();
+}
+
+/// Counts an object whose release may run module code; module exit waits for zero.
+pub(crate) fn live_get() {
+    LIVE.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Undoes [`live_get`], as the last action of a release.
+pub(crate) fn live_put() {
     LIVE.fetch_sub(1, Ordering::Release);
 }
 
-/// The core data of a type directory.
-pub(crate) struct TypeData {
-    shared: Arc<ParentShared>,
+/// One type of a registration, as its directory's attributes see it.
+pub(crate) struct TypeRef<'a> {
+    shared: ArcBorrow<'a, ParentShared>,
     index: usize,
 }
 
-impl TypeData {
-    fn new(shared: Arc<ParentShared>, index: usize) -> Self {
-        LIVE.fetch_add(1, Ordering::Relaxed);
+impl<'a> TypeRef<'a> {
+    pub(crate) fn new(shared: ArcBorrow<'a, ParentShared>, index: usize) -> Self {
         Self { shared, index }
     }
-}
 
-impl Drop for TypeData {
-    fn drop(&mut self) {
-        LIVE.fetch_sub(1, Ordering::Release);
-    }
-}
-
-/// Operations behind the type attributes, called by [`mdev_sysfs`].
-pub(crate) trait MdevOps {
     /// Whether the attribute exists.
-    fn visible(&self, attr: TypeAttr) -> bool;
-    /// Reads an attribute.
-    fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result;
-    /// Writes an attribute.
-    fn store(&self, attr: TypeAttr, buf: &[u8]) -> Result;
-}
-
-impl MdevOps for TypeData {
-    fn visible(&self, attr: TypeAttr) -> bool {
+    pub(crate) fn visible(&self, attr: TypeAttr) -> bool {
         match attr {
             TypeAttr::Description => {
                 (self.shared.gate.lock().view.as_ref()).is_some_and(|v| v.drv.has_description())
@@ -325,7 +361,8 @@ impl MdevOps for TypeData {
         }
     }
 
-    fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result {
+    /// Reads an attribute.
+    pub(crate) fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result {
         let v = self.shared.view()?;
         let t = v.types.get(self.index).ok_or(ENODEV)?;
         match attr {
@@ -349,7 +386,8 @@ impl MdevOps for TypeData {
         }
     }
 
-    fn store(&self, attr: TypeAttr, buf: &[u8]) -> Result {
+    /// Writes an attribute.
+    pub(crate) fn store(&self, attr: TypeAttr, buf: &[u8]) -> Result {
         match attr {
             TypeAttr::Create => create(self, parse_create(buf)?),
             _ => Err(EIO),
@@ -358,20 +396,20 @@ impl MdevOps for TypeData {
 }
 
 /// Creates an mdev device of the type behind `td`.
-fn create(td: &TypeData, uuid: Uuid) -> Result {
+fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
     let shared = &td.shared;
     let view = shared.view()?;
     let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
     let core = MdevCore {
         uuid,
-        shared: shared.clone(),
-        links: view_links(td)?,
+        shared: (*shared).into(),
+        links: shared.types.links(td.index).ok_or(ENODEV)?,
     };
     // Allocate before any accounting, so that a failed allocation changes nothing. From here
     // `device_released()` undoes whatever accounting is done, on every path; on an error `dev`
     // is dropped after the index lock, which its release takes.
     let dev = mdev_abi::device_alloc(&view.dev, tinfo.raw, core)?;
-    LIVE.fetch_add(1, Ordering::Relaxed);
+    live_get();
     let accounted = account(&mut INDEX.lock(), shared, &dev);
     accounted?;
     let _user = shared.try_enter()?;
@@ -416,16 +454,6 @@ fn set_active(dev: &Device, active: bool) {
     mdev_abi::device_set_active(dev, active);
 }
 
-fn view_links(td: &TypeData) -> Result<TypeLinks> {
-    let reg = REGISTRY.lock();
-    let r = reg
-        .get(td.shared.key)
-        .filter(|r| Arc::ptr_eq(&r.shared, &td.shared))
-        .ok_or(ENODEV)?;
-    let sysfs = r.sysfs.as_ref().ok_or(ENODEV)?;
-    Ok(sysfs.types.get(td.index).ok_or(ENODEV)?.links())
-}
-
 /// Destroys an mdev device: links, then `device_del()` (unbind, vendor `remove`), then the
 /// reference from `device_initialize()`.
 fn remove_common(dev: ARef<Device>) {
@@ -460,90 +488,26 @@ fn device_remove(dev: &Device) -> Result {
     Ok(())
 }
 
-/// A parent registration, owned by the registry.
-struct Registration {
-    /// sysfs objects; dropped before `view`.
-    sysfs: Option<ParentSysfs>,
-    shared: Arc<ParentShared>,
-    view: RegView,
-}
-
-// SAFETY: The sysfs objects are kobjects, which may be used and released from any thread; the
-// other fields are `Send`.
-unsafe impl Send for Registration {}
-
-/// `mdev_supported_types` and its type directories.
-struct ParentSysfs {
-    /// Dropped before `kset`.
-    types: KVec<TypeDirReg>,
-    _kset: Kset,
-}
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        // The type directories are gone or going; nothing reaches the registration any more.
-        drop(self.sysfs.take());
-        self.shared.gate.lock().view = None;
-    }
-}
-
 /// `mdev_register_parent()`.
 pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
-    let mut guard = REGISTRY.lock();
-    let reg = &mut *guard;
-    let slot = match reg
-        .by_key
-        .get_or_insert_with(RBTree::new)
-        .entry(vendor.key() as usize)
-    {
-        Entry::Vacant(v) if !mdev_sysfs::has_types_dir(&dev) => v,
-        _ => {
-            kernel::warn_on!(true);
-            return Err(EEXIST);
-        }
-    };
-    let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
-
+    let key = vendor.key() as usize;
+    let mut reg = REGISTRY.lock();
+    if reg.contains(key) || mdev_sysfs::has_types_dir(&dev) {
+        kernel::warn_on!(true);
+        return Err(EEXIST);
+    }
     vendor.init_parent(&dev);
     let drv = vendor.driver();
-    let key = vendor.key();
-    let types = vendor.types()?;
     drv.device_api().ok_or(EINVAL)?;
-    let shared = Arc::pin_init(
-        ParentShared::new(!drv.has_get_available(), drv.max_instances(), key as usize),
-        GFP_KERNEL,
-    )?;
+    let types = vendor.types()?;
     let view = RegView {
         dev: dev.clone(),
         drv,
         types,
     };
-    shared.gate.lock().view = Some(view.clone());
-    let mut r = Registration {
-        sysfs: None,
-        shared: shared.clone(),
-        view: view.clone(),
-    };
-
-    let kset = Kset::new(&dev)?;
-    let prefix = mdev_sysfs::driver_string(&dev);
-    let mut dirs = KVec::with_capacity(view.types.len(), GFP_KERNEL)?;
-    for i in 0..view.types.len() {
-        let t = view.types.get(i).ok_or(EINVAL)?;
-        dirs.push(
-            TypeDirReg::new(
-                &kset,
-                prefix,
-                t.sysfs_name(),
-                TypeData::new(shared.clone(), i),
-            )?,
-            GFP_KERNEL,
-        )?;
-    }
-    r.sysfs = Some(ParentSysfs {
-        types: dirs,
-        _kset: kset,
-    });
+    let parent = ListArc::pin_init(ParentShared::new(view, key)?, GFP_KERNEL)?;
+    let shared = parent.as_arc();
+    TypeDirs::register(shared, &dev, &types)?;
 
     if let Some(c) = reg.compat.as_ref() {
         if c.create_link(&dev).is_err() {
@@ -551,39 +515,51 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
         }
     }
     dev_info!(dev, "MDEV: Registered\n");
-    slot.insert(r, node);
-    mdev_uevent::send(&view.dev, State::Registered);
+    shared.gate.lock().open = true;
+    reg.bucket(key).push_back(parent);
+    mdev_uevent::send(&dev, State::Registered);
     Ok(())
 }
 
 /// `mdev_unregister_parent()`.
 pub(crate) fn unregister_parent(key: *mut RawParent) {
-    let r = {
+    let shared = {
         let mut reg = REGISTRY.lock();
-        match reg.by_key.as_mut().and_then(|t| t.remove(&(key as usize))) {
-            Some(r) => {
-                if let Some(c) = reg.compat.as_ref() {
-                    c.remove_link(&r.view.dev);
-                }
-                r
-            }
-            None => {
-                kernel::warn_on!(true);
-                return;
-            }
-        }
+        let Some(p) = reg.take(key as usize) else {
+            kernel::warn_on!(true);
+            return;
+        };
+        detach(&reg, p)
     };
-    dev_info!(r.view.dev, "MDEV: Unregistering\n");
+    teardown(shared);
+}
+
+/// Completes taking a parent out of the registry: removes its compat class link.
+fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Arc<ParentShared> {
+    let shared = p.into_arc();
+    if let (Some(c), Some(v)) = (reg.compat.as_ref(), shared.gate.lock().view.as_ref()) {
+        c.remove_link(&v.dev);
+    }
+    shared
+}
+
+/// Unregisters a parent taken out of the registry.
+fn teardown(shared: Arc<ParentShared>) {
+    if let Some(v) = shared.gate.lock().view.as_ref() {
+        dev_info!(v.dev, "MDEV: Unregistering\n");
+    }
     // In creation order, as the C core walks the parent's children.
-    r.shared.close_and_drain();
-    while let Some(dev) = r.shared.devices.pop() {
+    shared.close_and_drain();
+    while let Some(dev) = shared.devices.pop() {
         remove_common(dev);
     }
-    // Dropping the registration removes the type directories and the gate's view; `view`
-    // keeps the core's reference to the parent until the event is sent.
-    let view = r.view.clone();
-    drop(r);
-    mdev_uevent::send(&view.dev, State::Unregistered);
+    TypeDirs::unregister(&shared);
+    // The type directories are gone or going; nothing reaches the view any more. It holds the
+    // core's reference to the parent until the event is sent.
+    let view = shared.gate.lock().view.take();
+    if let Some(v) = view {
+        mdev_uevent::send(&v.dev, State::Unregistered);
+    }
 }
 
 struct MdevModule;
@@ -615,13 +591,20 @@ impl kernel::Module for MdevModule {
 
 impl Drop for MdevModule {
     fn drop(&mut self) {
-        // Statics are never dropped: free what the globals own here.
-        let (compat, parents) = {
-            let mut reg = REGISTRY.lock();
-            kernel::warn_on!(reg.by_key.as_ref().is_some_and(|t| !t.is_empty()));
-            (reg.compat.take(), reg.by_key.take())
-        };
-        drop(parents);
+        // Statics are never dropped: free what the globals own here. Parents left registered
+        // are a vendor bug; they are unregistered as the vendor should have done.
+        loop {
+            let shared = {
+                let mut reg = REGISTRY.lock();
+                let Some(p) = reg.buckets.iter_mut().find_map(|b| b.pop_front()) else {
+                    break;
+                };
+                kernel::warn_on!(true);
+                detach(&reg, p)
+            };
+            teardown(shared);
+        }
+        let compat = REGISTRY.lock().compat.take();
         drop(compat);
         // Releases of devices and type directories may be delayed; they run module code.
         let mut waited = 0;
@@ -735,9 +718,9 @@ mod tests {
         // Unregistering a parent that was never registered warns and changes nothing.
         let ((), w) = count_warnings(|| b.unregister());
         assert_eq!(w, 1);
-        assert!(REGISTRY.lock().get(a.parent() as usize).is_some());
+        assert!(REGISTRY.lock().contains(a.parent() as usize));
         a.unregister();
-        assert!(REGISTRY.lock().get(a.parent() as usize).is_none());
+        assert!(!REGISTRY.lock().contains(a.parent() as usize));
         // Registering again after unregistering works.
         a.register(dev, 2)?;
         a.unregister();
@@ -753,7 +736,7 @@ mod tests {
         assert!(f.register(dev, 2) == Err(EINVAL));
         f.set_names(None, 1, Some(c"2"));
         assert!(f.register(dev, 2) == Err(EINVAL));
-        assert!(REGISTRY.lock().get(f.parent() as usize).is_none());
+        assert!(!REGISTRY.lock().contains(f.parent() as usize));
         f.set_names(Some(c"vfio-pci"), 1, Some(c"2"));
         f.register(dev, 2)?;
         f.unregister();
@@ -779,26 +762,25 @@ mod tests {
         Ok(())
     }
 
-    fn type_data(key: *mut RawParent, i: usize) -> Result<mdev_sysfs::TypeDirRef> {
-        let reg = REGISTRY.lock();
-        let r = reg.get(key as usize).ok_or(ENODEV)?;
-        Ok(r.sysfs
-            .as_ref()
-            .ok_or(ENODEV)?
-            .types
-            .get(i)
-            .ok_or(ENODEV)?
-            .dir()
-            .clone())
+    /// The registration of `key`, found in the registry.
+    fn parent(key: *mut RawParent) -> Result<Arc<ParentShared>> {
+        let mut reg = REGISTRY.lock();
+        let key = key as usize;
+        let p = reg.bucket(key).iter().find(|p| p.key == key);
+        p.map(Into::into).ok_or(ENODEV)
     }
 
-    fn avail(d: &TypeDir) -> u32 {
-        d.data().shared.gate.lock().avail
+    fn store(p: &Arc<ParentShared>, i: usize, attr: TypeAttr, buf: &[u8]) -> Result {
+        TypeRef::new(p.as_arc_borrow(), i).store(attr, buf)
     }
 
-    fn wait_avail(d: &TypeDir, want: u32) -> bool {
+    fn avail(p: &ParentShared) -> u32 {
+        p.gate.lock().avail
+    }
+
+    fn wait_avail(p: &ParentShared, want: u32) -> bool {
         for _ in 0..1000 {
-            if avail(d) == want {
+            if avail(p) == want {
                 return true;
             }
             fsleep(Delta::from_millis(10));
@@ -812,22 +794,21 @@ mod tests {
         let dev: &Device = fdev.as_ref().as_ref();
         let f = Fixture::new(2, 2)?;
         f.register(dev, 2)?;
-        let t1 = type_data(f.parent(), 0)?;
-        let t2 = type_data(f.parent(), 1)?;
+        let p = parent(f.parent())?;
         let u2 = b"11111111-2222-3333-4444-666666666666";
         let u3 = b"11111111-2222-3333-4444-777777777777";
-        assert_eq!(avail(&t1), 2);
-        t1.data().store(TypeAttr::Create, U1)?;
-        assert_eq!(avail(&t2), 1);
+        assert_eq!(avail(&p), 2);
+        store(&p, 0, TypeAttr::Create, U1)?;
+        assert_eq!(avail(&p), 1);
         // A duplicate UUID is refused on any type, without accounting.
-        assert!(t2.data().store(TypeAttr::Create, U1) == Err(EEXIST));
-        assert_eq!(avail(&t2), 1);
-        t2.data().store(TypeAttr::Create, u2)?;
-        assert!(t1.data().store(TypeAttr::Create, u3) == Err(EUSERS));
-        assert_eq!(avail(&t1), 0);
+        assert!(store(&p, 1, TypeAttr::Create, U1) == Err(EEXIST));
+        assert_eq!(avail(&p), 1);
+        store(&p, 1, TypeAttr::Create, u2)?;
+        assert!(store(&p, 0, TypeAttr::Create, u3) == Err(EUSERS));
+        assert_eq!(avail(&p), 0);
         f.unregister();
         // The count comes back when the devices are released, possibly delayed.
-        assert!(wait_avail(&t1, 2));
+        assert!(wait_avail(&p, 2));
         assert!(INDEX.lock().uuids.as_ref().is_none_or(|t| t.is_empty()));
         Ok(())
     }
@@ -838,9 +819,9 @@ mod tests {
         let dev: &Device = fdev.as_ref().as_ref();
         let f = Fixture::new(2, 4)?;
         f.register(dev, 2)?;
-        let t = type_data(f.parent(), 1)?;
-        t.data().store(TypeAttr::Create, U1)?;
-        drop(t);
+        let p = parent(f.parent())?;
+        store(&p, 1, TypeAttr::Create, U1)?;
+        drop(p);
         f.unregister();
         // Free the vendor's parent, driver and types at once; delayed releases of the type
         // directory and the device must not touch them (KASAN would report it).

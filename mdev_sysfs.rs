@@ -5,17 +5,24 @@
 //!
 //! This is the one place where the core touches kobjects and sysfs through raw bindings.
 
-use crate::{mdev_abi::raw_dev, MdevOps, TypeData};
-use core::ptr::{self, NonNull};
+use crate::{
+    mdev_abi::{raw_dev, VendorTypes},
+    ParentShared, TypeRef,
+};
+use core::{
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicPtr, Ordering},
+};
 use kernel::{
     bindings,
     device::Device,
     error::{from_result, to_result},
     ffi::{c_char, c_int},
-    fmt,
+    fmt, new_spinlock,
     page::PAGE_SIZE,
     prelude::*,
     str::{as_char_ptr_in_const_context, CStrExt, Formatter},
+    sync::{Arc, ArcBorrow, SpinLock},
     types::Opaque,
 };
 
@@ -136,26 +143,32 @@ fn which(a: *const bindings::attribute) -> Option<TypeAttr> {
 /// A type directory `<parent>/mdev_supported_types/<type-id>/`, owned by the core.
 ///
 /// The vendor's `struct mdev_type` keeps its layout but its embedded kobject is never used, so
-/// the vendor may free its types as soon as `mdev_unregister_parent()` returns.
+/// the vendor may free its types as soon as `mdev_unregister_parent()` returns. The directories
+/// of a parent live in its [`ParentShared`], one allocation for all of them.
 ///
 /// # Invariants
 ///
-/// `kobj` is initialised with `TYPE_KTYPE`; the allocation is a `KBox<TypeDir>` freed by
-/// `type_release()` when the last kobject reference goes.
+/// Once `kobj` is initialised, `owner` holds a pointer from `Arc::into_raw()` whose reference the
+/// kobject owns until `type_release()`; so the `ParentShared` holding this `TypeDir` outlives the
+/// kobject. `owner` is null before. `devices` is null or the `devices/` kobject of `kobj`, with a
+/// reference owned by the directory while it is registered.
 #[repr(C)]
 pub(crate) struct TypeDir {
     kobj: Opaque<bindings::kobject>,
-    data: TypeData,
+    owner: AtomicPtr<ParentShared>,
+    devices: AtomicPtr<bindings::kobject>,
+    index: usize,
 }
+
+// SAFETY: The kobject is only used through the kobject API, which may be called from any thread;
+// the other fields are atomics.
+unsafe impl Send for TypeDir {}
+// SAFETY: As above.
+unsafe impl Sync for TypeDir {}
 
 impl TypeDir {
     fn kobj(&self) -> *mut bindings::kobject {
         self.kobj.get()
-    }
-
-    /// The core's data attached to this directory.
-    pub(crate) fn data(&self) -> &TypeData {
-        &self.data
     }
 
     /// # Safety
@@ -164,6 +177,173 @@ impl TypeDir {
     unsafe fn from_kobj<'a>(kobj: *mut bindings::kobject) -> &'a TypeDir {
         // SAFETY: `kobj` is the first field of a `#[repr(C)]` `TypeDir` (caller guarantee).
         unsafe { &*kobj.cast::<TypeDir>() }
+    }
+
+    /// The parent state and type index behind a live directory.
+    ///
+    /// # Safety
+    ///
+    /// `kobj` must be initialised and not yet released.
+    unsafe fn type_ref(&self) -> TypeRef<'_> {
+        // SAFETY: The kobject is live, so it owns the reference behind `owner` (type invariants),
+        // which outlives the borrow of `self`.
+        let shared = unsafe { ArcBorrow::from_raw(self.owner.load(Ordering::Relaxed)) };
+        TypeRef::new(shared, self.index)
+    }
+}
+
+/// The type directories of one parent, with `mdev_supported_types`.
+///
+/// # Invariants
+///
+/// `dirs` is never resized, so its elements never move. The lock guards the `devices` pointers of
+/// `dirs` and holds the kset while the directories are registered.
+#[pin_data]
+pub(crate) struct TypeDirs {
+    #[pin]
+    kset: SpinLock<Option<Kset>>,
+    dirs: KVec<TypeDir>,
+}
+
+impl TypeDirs {
+    /// Allocates `n` unregistered directories.
+    pub(crate) fn new(n: usize) -> Result<impl PinInit<Self>> {
+        let mut dirs = KVec::with_capacity(n, GFP_KERNEL)?;
+        for index in 0..n {
+            dirs.push(
+                TypeDir {
+                    kobj: Opaque::zeroed(),
+                    owner: AtomicPtr::new(ptr::null_mut()),
+                    devices: AtomicPtr::new(ptr::null_mut()),
+                    index,
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        // INVARIANT: `dirs` is complete and moves no more.
+        Ok(pin_init!(Self {
+            kset <- new_spinlock!(None),
+            dirs,
+        }))
+    }
+
+    /// Creates `<dev>/mdev_supported_types/` and `<driver>-<sysfs_name>/` with `devices/` for
+    /// each of `types`, as `parent_create_sysfs_files()` does; undoes all on error.
+    pub(crate) fn register(owner: &Arc<ParentShared>, dev: &Device, types: &VendorTypes) -> Result {
+        let this = owner.type_dirs();
+        let kset = Kset::new(dev)?;
+        let prefix = driver_string(dev);
+        for d in this.dirs.iter() {
+            let added = match types.get(d.index) {
+                Some(t) => d.add(owner, &kset, prefix, t.sysfs_name()),
+                None => Err(EINVAL),
+            };
+            if let Err(e) = added {
+                Self::remove_dirs(owner);
+                return Err(e);
+            }
+        }
+        *this.kset.lock() = Some(kset);
+        Ok(())
+    }
+
+    /// Removes what [`Self::register`] created, in the order of `parent_remove_sysfs_files()`.
+    /// Kobject releases may come later; they keep `owner` alive.
+    pub(crate) fn unregister(owner: &Arc<ParentShared>) {
+        Self::remove_dirs(owner);
+        let kset = owner.type_dirs().kset.lock().take();
+        drop(kset);
+    }
+
+    /// Removes the registered directories; `owner` keeps `self` alive while their last
+    /// references may go.
+    fn remove_dirs(owner: &Arc<ParentShared>) {
+        let this = owner.type_dirs();
+        for d in this.dirs.iter() {
+            let devices = {
+                let _g = this.kset.lock();
+                d.devices.swap(ptr::null_mut(), Ordering::Relaxed)
+            };
+            if devices.is_null() {
+                continue;
+            }
+            // SAFETY: A non-null `devices` was swapped out under the lock: the directory is
+            // registered and its references, on `devices` and on `kobj`, are ours to drop. The
+            // order mirrors the C core's `mdev_type_remove()`; `kobject_del()` drains running
+            // attribute callbacks.
+            unsafe {
+                bindings::kobject_put(devices);
+                bindings::kobject_del(d.kobj());
+                bindings::kobject_put(d.kobj());
+            }
+        }
+    }
+
+    /// References that keep type `i`'s directories alive for one mdev device, or `None` if the
+    /// directory is not registered.
+    pub(crate) fn links(&self, i: usize) -> Option<TypeLinks> {
+        let d = self.dirs.get(i)?;
+        let _g = self.kset.lock();
+        let devices = NonNull::new(d.devices.load(Ordering::Relaxed))?;
+        // SAFETY: Under the lock, a non-null `devices` means the directory is registered, so both
+        // kobjects are live.
+        unsafe {
+            bindings::kobject_get(devices.as_ptr());
+            bindings::kobject_get(d.kobj());
+        }
+        // INVARIANT: Both references were just taken.
+        Some(TypeLinks {
+            dir: TypeDirRef(NonNull::from(d)),
+            devices,
+        })
+    }
+}
+
+impl TypeDir {
+    /// Registers this directory of `owner` in `kset`.
+    fn add(&self, owner: &Arc<ParentShared>, kset: &Kset, prefix: &CStr, name: &CStr) -> Result {
+        if !self.owner.load(Ordering::Relaxed).is_null() {
+            return Err(EBUSY);
+        }
+        self.owner
+            .store(Arc::into_raw(owner.clone()).cast_mut(), Ordering::Relaxed);
+        crate::live_get();
+        let kobj = self.kobj();
+        // SAFETY: `kobj` is zeroed and never initialised (`owner` was null); setting `kset`
+        // before `kobject_init_and_add()` places the directory in the kset, as the C core does.
+        // The format takes two C strings.
+        let ret = unsafe {
+            (*kobj).kset = kset.0.as_ptr();
+            bindings::kobject_init_and_add(
+                kobj,
+                &TYPE_KTYPE.0,
+                ptr::null_mut(),
+                c"%s-%s".as_char_ptr(),
+                prefix.as_char_ptr(),
+                name.as_char_ptr(),
+            )
+        };
+        // INVARIANT: The kobject is initialised and owns the reference stored in `owner`, which
+        // `type_release()` drops even on error.
+        if ret != 0 {
+            // SAFETY: The initial reference, released as the C core does on error.
+            unsafe { bindings::kobject_put(kobj) };
+            return Err(Error::from_errno(ret));
+        }
+        // SAFETY: `kobj` is in sysfs.
+        let devices = unsafe { bindings::kobject_create_and_add(c"devices".as_char_ptr(), kobj) };
+        if devices.is_null() {
+            // SAFETY: `kobj` was added; delete, then drop the initial reference.
+            unsafe {
+                bindings::kobject_del(kobj);
+                bindings::kobject_put(kobj);
+            }
+            return Err(ENOMEM);
+        }
+        let _g = owner.type_dirs().kset.lock();
+        // INVARIANT: The directory is registered, owning `devices` and its initial reference.
+        self.devices.store(devices, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -174,16 +354,15 @@ impl TypeDir {
 /// Owns one reference on the kobject of a live `TypeDir`.
 pub(crate) struct TypeDirRef(NonNull<TypeDir>);
 
-// SAFETY: Kobject references may be taken and dropped from any thread; `TypeData` is `Sync`.
+// SAFETY: Kobject references may be taken and dropped from any thread; `TypeDir` is `Sync`.
 unsafe impl Send for TypeDirRef {}
 // SAFETY: As above.
 unsafe impl Sync for TypeDirRef {}
 
-impl core::ops::Deref for TypeDirRef {
-    type Target = TypeDir;
-    fn deref(&self) -> &TypeDir {
+impl TypeDirRef {
+    fn kobj(&self) -> *mut bindings::kobject {
         // SAFETY: The reference keeps the `TypeDir` alive (type invariants).
-        unsafe { self.0.as_ref() }
+        unsafe { self.0.as_ref() }.kobj()
     }
 }
 
@@ -203,80 +382,6 @@ impl Drop for TypeDirRef {
     }
 }
 
-/// A registered type directory with its `devices/` subdirectory.
-///
-/// # Invariants
-///
-/// `dir` is in sysfs and `devices` is a kobject created by `kobject_create_and_add()`.
-pub(crate) struct TypeDirReg {
-    dir: TypeDirRef,
-    devices: NonNull<bindings::kobject>,
-}
-
-// SAFETY: See `TypeDirRef`; `devices` is only used for link creation and removal.
-unsafe impl Send for TypeDirReg {}
-// SAFETY: As above.
-unsafe impl Sync for TypeDirReg {}
-
-impl TypeDirReg {
-    /// Creates `<kset>/<prefix>-<name>/` with the type attributes and `devices/`.
-    pub(crate) fn new(kset: &Kset, prefix: &CStr, name: &CStr, data: TypeData) -> Result<Self> {
-        let b = KBox::new(
-            TypeDir {
-                kobj: Opaque::zeroed(),
-                data,
-            },
-            GFP_KERNEL,
-        )?;
-        let p = KBox::into_raw(b);
-        // SAFETY: `p` is a valid, zeroed kobject; setting `kset` before `kobject_init_and_add()`
-        // places the directory in the kset, as the C core does. The format takes two C strings.
-        let ret = unsafe {
-            let kobj = (*p).kobj();
-            (*kobj).kset = kset.0.as_ptr();
-            bindings::kobject_init_and_add(
-                kobj,
-                &TYPE_KTYPE.0,
-                ptr::null_mut(),
-                c"%s-%s".as_char_ptr(),
-                prefix.as_char_ptr(),
-                name.as_char_ptr(),
-            )
-        };
-        // INVARIANT: `kobject_init_and_add()` initialised the kobject with one reference, which
-        // `type_release()` frees even on error.
-        // SAFETY: `p` is non-NULL.
-        let dir = TypeDirRef(unsafe { NonNull::new_unchecked(p) });
-        to_result(ret)?;
-        // SAFETY: `dir` is in sysfs.
-        let devices =
-            unsafe { bindings::kobject_create_and_add(c"devices".as_char_ptr(), dir.kobj()) };
-        let Some(devices) = NonNull::new(devices) else {
-            // SAFETY: `dir` was added; deleting it before the final put mirrors the C core.
-            unsafe { bindings::kobject_del(dir.kobj()) };
-            return Err(ENOMEM);
-        };
-        // INVARIANT: Both objects were created above.
-        Ok(Self { dir, devices })
-    }
-
-    /// A counted reference to the type directory.
-    pub(crate) fn dir(&self) -> &TypeDirRef {
-        &self.dir
-    }
-
-    /// References that keep this type's directories alive for one mdev device.
-    pub(crate) fn links(&self) -> TypeLinks {
-        // SAFETY: `devices` is a live kobject (type invariants).
-        unsafe { bindings::kobject_get(self.devices.as_ptr()) };
-        // INVARIANT: Both references were just taken.
-        TypeLinks {
-            dir: self.dir.clone(),
-            devices: self.devices,
-        }
-    }
-}
-
 /// The links between an mdev device and its type directory.
 ///
 /// # Invariants
@@ -287,9 +392,9 @@ pub(crate) struct TypeLinks {
     devices: NonNull<bindings::kobject>,
 }
 
-// SAFETY: See `TypeDirReg`.
+// SAFETY: See `TypeDirRef`; `devices` is only used for link creation and removal.
 unsafe impl Send for TypeLinks {}
-// SAFETY: See `TypeDirReg`.
+// SAFETY: See `TypeDirRef`; `devices` is only used for link creation and removal.
 unsafe impl Sync for TypeLinks {}
 
 impl TypeLinks {
@@ -331,17 +436,6 @@ impl Drop for TypeLinks {
     fn drop(&mut self) {
         // SAFETY: We own one reference (type invariants).
         unsafe { bindings::kobject_put(self.devices.as_ptr()) }
-    }
-}
-
-impl Drop for TypeDirReg {
-    fn drop(&mut self) {
-        // SAFETY: The objects exist (type invariants); the order mirrors the C core's
-        // `mdev_type_remove()`. `kobject_del()` drains running attribute callbacks.
-        unsafe {
-            bindings::kobject_put(self.devices.as_ptr());
-            bindings::kobject_del(self.dir.kobj());
-        }
     }
 }
 
@@ -454,9 +548,14 @@ pub(crate) fn driver_string(dev: &Device) -> &CStr {
 ///
 /// `kobj` must be the kobject of a `TypeDir` whose last reference was just dropped.
 unsafe extern "C" fn type_release(kobj: *mut bindings::kobject) {
-    // SAFETY: `kobj` is the kobject of a `TypeDir` allocated as a `KBox` in `TypeDirReg::new()`,
-    // and this is its last reference.
-    drop(unsafe { KBox::from_raw(kobj.cast::<TypeDir>()) });
+    // SAFETY: `kobj` is the kobject of a `TypeDir` (caller guarantee).
+    let owner = unsafe { TypeDir::from_kobj(kobj) }
+        .owner
+        .load(Ordering::Relaxed);
+    // SAFETY: The kobject owned the reference behind `owner` (type invariants of `TypeDir`); this
+    // is its release. Dropping it may free the `TypeDir`, which is not used after.
+    drop(unsafe { Arc::from_raw(owner) });
+    crate::live_put();
 }
 
 /// `is_visible` of the type attribute group.
@@ -470,10 +569,10 @@ unsafe extern "C" fn type_is_visible(
     _n: c_int,
 ) -> bindings::umode_t {
     // SAFETY: sysfs calls this for a live `TypeDir` kobject and one of `TYPE_ATTRS`.
-    let t = unsafe { TypeDir::from_kobj(kobj) };
+    let t = unsafe { TypeDir::from_kobj(kobj).type_ref() };
     match which(a) {
         // SAFETY: `a` is one of `TYPE_ATTRS`.
-        Some(w) if t.data.visible(w) => unsafe { (*a).mode },
+        Some(w) if t.visible(w) => unsafe { (*a).mode },
         _ => 0,
     }
 }
@@ -489,13 +588,13 @@ unsafe extern "C" fn type_show(
     buf: *mut c_char,
 ) -> isize {
     // SAFETY: sysfs calls this for a live `TypeDir` kobject.
-    let t = unsafe { TypeDir::from_kobj(kobj) };
+    let t = unsafe { TypeDir::from_kobj(kobj).type_ref() };
     // SAFETY: sysfs hands `show()` a writable buffer of `PAGE_SIZE` bytes.
     let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
     // INVARIANT: `buf` is the sysfs page.
     let mut page = Page { buf, len: 0 };
     from_result(|| {
-        t.data.show(which(a).ok_or(EIO)?, &mut page)?;
+        t.show(which(a).ok_or(EIO)?, &mut page)?;
         Ok(page.len as isize)
     })
 }
@@ -515,12 +614,12 @@ unsafe extern "C" fn type_store(
     // SAFETY: sysfs calls this for a live `TypeDir` kobject, with `count` readable bytes.
     let (t, buf) = unsafe {
         (
-            TypeDir::from_kobj(kobj),
+            TypeDir::from_kobj(kobj).type_ref(),
             core::slice::from_raw_parts(buf.cast::<u8>(), count),
         )
     };
     from_result(|| {
-        t.data.store(which(a).ok_or(EIO)?, buf)?;
+        t.store(which(a).ok_or(EIO)?, buf)?;
         Ok(count as isize)
     })
 }

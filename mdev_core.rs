@@ -627,6 +627,7 @@ impl Drop for MdevModule {
 #[kunit_tests(mdev_rs)]
 mod tests {
     use super::*;
+    use kernel::str::CString;
     use mdev_abi::kunit::{count_warnings, Fixture};
     use mdev_uevent::tests_hook;
 
@@ -696,7 +697,7 @@ mod tests {
         );
     }
 
-    fn faux(name: &'static CStr) -> Result<kernel::faux::Registration> {
+    fn faux(name: &CStr) -> Result<kernel::faux::Registration> {
         kernel::faux::Registration::new(name, None)
     }
 
@@ -724,6 +725,53 @@ mod tests {
         // Registering again after unregistering works.
         a.register(dev, 2)?;
         a.unregister();
+        Ok(())
+    }
+
+    #[test]
+    fn registry_many_parents() -> Result {
+        // More parents than buckets: some share a bucket.
+        const N: usize = PARENT_BUCKETS + 4;
+        let mut all = KVec::with_capacity(N, GFP_KERNEL)?;
+        for i in 0..N {
+            let name = CString::try_from_fmt(fmt!("mdev-rs-kunit-many{i}"))?;
+            all.push((faux(&name)?, Fixture::new(1, 1)?), GFP_KERNEL)?;
+        }
+        for (n, (fdev, f)) in all.iter().enumerate() {
+            let dev: &Device = fdev.as_ref().as_ref();
+            if let Err(e) = f.register(dev, 1) {
+                all.iter().take(n).for_each(|(_, f)| f.unregister());
+                return Err(e);
+            }
+        }
+        let registered = |f: &Fixture| REGISTRY.lock().contains(f.parent() as usize);
+        for (_, f) in all.iter().step_by(2) {
+            f.unregister();
+        }
+        for (i, (_, f)) in all.iter().enumerate() {
+            assert_eq!(registered(f), i % 2 == 1);
+        }
+        for (_, f) in all.iter().skip(1).step_by(2) {
+            f.unregister();
+        }
+        assert!(all.iter().all(|(_, f)| !registered(f)));
+        Ok(())
+    }
+
+    #[test]
+    fn create_after_unregister_is_enodev() -> Result {
+        let fdev = faux(c"mdev-rs-kunit-late")?;
+        let dev: &Device = fdev.as_ref().as_ref();
+        let f = Fixture::new(1, 2)?;
+        f.register(dev, 1)?;
+        // A type directory's callbacks may still run with the registration's state after
+        // unregistration; they find it closed.
+        let p = parent(f.parent())?;
+        f.unregister();
+        assert!(store(&p, 0, TypeAttr::Create, U1) == Err(ENODEV));
+        assert_eq!(avail(&p), 2);
+        assert!(INDEX.lock().uuids.as_ref().is_none_or(|t| t.is_empty()));
+        assert!(p.type_dirs().links(0).is_none());
         Ok(())
     }
 

@@ -219,6 +219,8 @@ pub(crate) struct ParentShared {
     devices: DeviceList,
     /// The core counts instances (the driver has no `get_available`).
     counted: bool,
+    /// The driver describes its types (`description` exists).
+    described: bool,
     /// Registry key of the registration (the vendor's `struct mdev_parent`).
     key: usize,
     /// `mdev_supported_types` and the type directories.
@@ -256,9 +258,11 @@ impl ParentShared {
     fn new(view: RegView, key: usize) -> Result<impl PinInit<Self, Error>> {
         let types = TypeDirs::new(view.types.len())?;
         let counted = !view.drv.has_get_available();
+        let described = view.drv.has_description();
         let avail = view.drv.max_instances();
         Ok(try_pin_init!(Self {
             counted,
+            described,
             gate <- new_mutex!(Gate {
                 open: false,
                 users: 0,
@@ -294,10 +298,16 @@ impl ParentShared {
         self.gate.lock().view.clone().ok_or(ENODEV)
     }
 
-    /// Closes the gate and waits for creates and removes in flight.
-    fn close_and_drain(&self) {
+    /// Closes the gate; returns the core's own reference to the parent, while registered.
+    fn close(&self) -> Option<ARef<Device>> {
         let mut g = self.gate.lock();
         g.open = false;
+        Some(g.view.as_ref()?.dev.clone())
+    }
+
+    /// Waits for the creates and removes in flight once the gate is closed.
+    fn drain(&self) {
+        let mut g = self.gate.lock();
         while g.users != 0 {
             self.drained.wait(&mut g);
         }
@@ -353,12 +363,7 @@ impl<'a> TypeRef<'a> {
 
     /// Whether the attribute exists.
     pub(crate) fn visible(&self, attr: TypeAttr) -> bool {
-        match attr {
-            TypeAttr::Description => {
-                (self.shared.gate.lock().view.as_ref()).is_some_and(|v| v.drv.has_description())
-            }
-            _ => true,
-        }
+        attr != TypeAttr::Description || self.shared.described
     }
 
     /// Reads an attribute.
@@ -492,7 +497,7 @@ fn device_remove(dev: &Device) -> Result {
 pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
     let key = vendor.key() as usize;
     let mut reg = REGISTRY.lock();
-    if reg.contains(key) || mdev_sysfs::has_types_dir(&dev) {
+    if reg.contains(key) {
         kernel::warn_on!(true);
         return Err(EEXIST);
     }
@@ -507,7 +512,11 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
     };
     let parent = ListArc::pin_init(ParentShared::new(view, key)?, GFP_KERNEL)?;
     let shared = parent.as_arc();
-    TypeDirs::register(shared, &dev, &types)?;
+    if let Err(e) = TypeDirs::register(shared, &dev, &types) {
+        // Another parent on the same device.
+        kernel::warn_on!(e == EEXIST);
+        return Err(e);
+    }
 
     if let Some(c) = reg.compat.as_ref() {
         if c.create_link(&dev).is_err() {
@@ -534,31 +543,39 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
     teardown(shared);
 }
 
-/// Completes taking a parent out of the registry: removes its compat class link.
-fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Arc<ParentShared> {
+/// Completes taking a parent out of the registry: closes its gate to new creates and removes
+/// and removes its compat class link. Returns it with the core's own reference to the parent.
+fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Detached {
     let shared = p.into_arc();
-    if let (Some(c), Some(v)) = (reg.compat.as_ref(), shared.gate.lock().view.as_ref()) {
-        c.remove_link(&v.dev);
+    let dev = shared.close();
+    if let (Some(c), Some(dev)) = (reg.compat.as_ref(), dev.as_ref()) {
+        c.remove_link(dev);
     }
-    shared
+    Detached { shared, dev }
+}
+
+/// A parent out of the registry, to tear down.
+struct Detached {
+    shared: Arc<ParentShared>,
+    /// The core's reference to the parent device, held until `unregistered` is sent.
+    dev: Option<ARef<Device>>,
 }
 
 /// Unregisters a parent taken out of the registry.
-fn teardown(shared: Arc<ParentShared>) {
-    if let Some(v) = shared.gate.lock().view.as_ref() {
-        dev_info!(v.dev, "MDEV: Unregistering\n");
+fn teardown(Detached { shared, dev }: Detached) {
+    if let Some(dev) = dev.as_ref() {
+        dev_info!(dev, "MDEV: Unregistering\n");
     }
+    shared.drain();
     // In creation order, as the C core walks the parent's children.
-    shared.close_and_drain();
     while let Some(dev) = shared.devices.pop() {
         remove_common(dev);
     }
     TypeDirs::unregister(&shared);
-    // The type directories are gone or going; nothing reaches the view any more. It holds the
-    // core's reference to the parent until the event is sent.
-    let view = shared.gate.lock().view.take();
-    if let Some(v) = view {
-        mdev_uevent::send(&v.dev, State::Unregistered);
+    // The type directories are gone or going; nothing reaches the view any more.
+    drop(shared.gate.lock().view.take());
+    if let Some(dev) = dev.as_ref() {
+        mdev_uevent::send(dev, State::Unregistered);
     }
 }
 

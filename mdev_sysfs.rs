@@ -192,48 +192,80 @@ impl TypeDir {
     }
 }
 
+/// Type directories stored in the parent's own allocation; more take one more allocation.
+const INLINE_TYPES: usize = 3;
+
 /// The type directories of one parent, with `mdev_supported_types`.
 ///
 /// # Invariants
 ///
-/// `dirs` is never resized, so its elements never move. The lock guards the `devices` pointers of
-/// `dirs` and holds the kset while the directories are registered.
+/// The first `len` directories of `inline` then `more` are in use. Neither moves once pinned
+/// (`more` is never resized). The lock guards the `devices` pointers and holds the kset while
+/// the directories are registered.
 #[pin_data]
 pub(crate) struct TypeDirs {
     #[pin]
     kset: SpinLock<Option<Kset>>,
-    dirs: KVec<TypeDir>,
+    inline: [TypeDir; INLINE_TYPES],
+    more: KVec<TypeDir>,
+    len: usize,
+}
+
+impl TypeDir {
+    fn new(index: usize) -> Self {
+        Self {
+            kobj: Opaque::zeroed(),
+            owner: AtomicPtr::new(ptr::null_mut()),
+            devices: AtomicPtr::new(ptr::null_mut()),
+            index,
+        }
+    }
 }
 
 impl TypeDirs {
-    /// Allocates `n` unregistered directories.
+    /// `n` unregistered directories.
     pub(crate) fn new(n: usize) -> Result<impl PinInit<Self>> {
-        let mut dirs = KVec::with_capacity(n, GFP_KERNEL)?;
-        for index in 0..n {
-            dirs.push(
-                TypeDir {
-                    kobj: Opaque::zeroed(),
-                    owner: AtomicPtr::new(ptr::null_mut()),
-                    devices: AtomicPtr::new(ptr::null_mut()),
-                    index,
-                },
-                GFP_KERNEL,
-            )?;
+        let extra = n.saturating_sub(INLINE_TYPES);
+        let mut more = KVec::new();
+        if extra != 0 {
+            more.reserve(extra, GFP_KERNEL)?;
+            for i in INLINE_TYPES..n {
+                more.push(TypeDir::new(i), GFP_KERNEL)?;
+            }
         }
-        // INVARIANT: `dirs` is complete and moves no more.
+        // INVARIANT: `more` is complete and resized no more.
         Ok(pin_init!(Self {
             kset <- new_spinlock!(None),
-            dirs,
+            inline: core::array::from_fn(TypeDir::new),
+            more,
+            len: n,
         }))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &TypeDir> {
+        Iterator::chain(self.inline.iter(), self.more.iter()).take(self.len)
+    }
+
+    fn get(&self, i: usize) -> Option<&TypeDir> {
+        match i.checked_sub(INLINE_TYPES) {
+            _ if i >= self.len => None,
+            None => self.inline.get(i),
+            Some(j) => self.more.get(j),
+        }
     }
 
     /// Creates `<dev>/mdev_supported_types/` and `<driver>-<sysfs_name>/` with `devices/` for
     /// each of `types`, as `parent_create_sysfs_files()` does; undoes all on error.
     pub(crate) fn register(owner: &Arc<ParentShared>, dev: &Device, types: &VendorTypes) -> Result {
         let this = owner.type_dirs();
-        let kset = Kset::new(dev)?;
+        let kset = match Kset::new(dev) {
+            Ok(k) => k,
+            // Checked only on failure, so that a registration costs no lookup.
+            Err(_) if has_types_dir(dev) => return Err(EEXIST),
+            Err(e) => return Err(e),
+        };
         let prefix = driver_string(dev);
-        for d in this.dirs.iter() {
+        for d in this.iter() {
             let added = match types.get(d.index) {
                 Some(t) => d.add(owner, &kset, prefix, t.sysfs_name()),
                 None => Err(EINVAL),
@@ -259,7 +291,7 @@ impl TypeDirs {
     /// references may go.
     fn remove_dirs(owner: &Arc<ParentShared>) {
         let this = owner.type_dirs();
-        for d in this.dirs.iter() {
+        for d in this.iter() {
             let devices = {
                 let _g = this.kset.lock();
                 d.devices.swap(ptr::null_mut(), Ordering::Relaxed)
@@ -282,7 +314,7 @@ impl TypeDirs {
     /// References that keep type `i`'s directories alive for one mdev device, or `None` if the
     /// directory is not registered.
     pub(crate) fn links(&self, i: usize) -> Option<TypeLinks> {
-        let d = self.dirs.get(i)?;
+        let d = self.get(i)?;
         let _g = self.kset.lock();
         let devices = NonNull::new(d.devices.load(Ordering::Relaxed))?;
         // SAFETY: Under the lock, a non-null `devices` means the directory is registered, so both

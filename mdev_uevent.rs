@@ -32,7 +32,9 @@ impl State {
 /// has done with its references. As in the C core, a failure to send is not reported.
 pub(crate) fn send(dev: &ARef<Device>, state: State) {
     #[cfg(CONFIG_KUNIT = "y")]
-    tests_hook::record(dev, state);
+    if kernel::kunit::in_kunit_test() {
+        tests_hook::record(dev, state);
+    }
     let mut envp: [*mut c_char; 2] = [state.env().as_char_ptr().cast_mut(), ptr::null_mut()];
     // SAFETY: `dev` is valid while the reference is held; `envp` is a NULL-terminated array of
     // C strings that outlives the call, which only reads (copies) them.

@@ -150,10 +150,15 @@ struct Registry {
 }
 
 impl Registry {
-    fn bucket(&mut self, key: usize) -> &mut List<ParentShared> {
-        // The multiplicative hash of `hash_64()`; keys are pointers with equal low bits.
+    /// The bucket index of `key`: the multiplicative hash of `hash_64()`, as keys are pointers
+    /// with equal low bits.
+    fn index(key: usize) -> usize {
         let h = (key as u64).wrapping_mul(0x61c8_8646_80b5_83eb) >> (64 - PARENT_BUCKETS.ilog2());
-        &mut self.buckets[h as usize % PARENT_BUCKETS]
+        h as usize % PARENT_BUCKETS
+    }
+
+    fn bucket(&mut self, key: usize) -> &mut List<ParentShared> {
+        &mut self.buckets[Self::index(key)]
     }
 
     fn contains(&mut self, key: usize) -> bool {
@@ -497,7 +502,7 @@ fn device_remove(dev: &Device) -> Result {
 pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
     let key = vendor.key() as usize;
     let mut reg = REGISTRY.lock();
-    if reg.contains(key) {
+    if reg.contains(key) || mdev_sysfs::has_types_dir(&dev) {
         kernel::warn_on!(true);
         return Err(EEXIST);
     }
@@ -512,11 +517,7 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
     };
     let parent = ListArc::pin_init(ParentShared::new(view, key)?, GFP_KERNEL)?;
     let shared = parent.as_arc();
-    if let Err(e) = TypeDirs::register(shared, &dev, &types) {
-        // Another parent on the same device.
-        kernel::warn_on!(e == EEXIST);
-        return Err(e);
-    }
+    TypeDirs::register(shared, &dev, &types)?;
 
     if let Some(c) = reg.compat.as_ref() {
         if c.create_link(&dev).is_err() {
@@ -746,32 +747,48 @@ mod tests {
     }
 
     #[test]
-    fn registry_many_parents() -> Result {
-        // More parents than buckets: some share a bucket.
-        const N: usize = PARENT_BUCKETS + 4;
-        let mut all = KVec::with_capacity(N, GFP_KERNEL)?;
-        for i in 0..N {
-            let name = CString::try_from_fmt(fmt!("mdev-rs-kunit-many{i}"))?;
-            all.push((faux(&name)?, Fixture::new(1, 1)?), GFP_KERNEL)?;
-        }
-        for (n, (fdev, f)) in all.iter().enumerate() {
-            let dev: &Device = fdev.as_ref().as_ref();
-            if let Err(e) = f.register(dev, 1) {
-                all.iter().take(n).for_each(|(_, f)| f.unregister());
+    fn registry_shared_bucket() -> Result {
+        // Parent structures until two share a bucket: at most one more than the buckets.
+        let mut all = KVec::with_capacity(PARENT_BUCKETS + 1, GFP_KERNEL)?;
+        let mut seen = [None; PARENT_BUCKETS];
+        let (a, b) = loop {
+            let f = Fixture::new(1, 1)?;
+            let i = Registry::index(f.parent() as usize);
+            all.push(f, GFP_KERNEL)?;
+            let n = all.len() - 1;
+            match seen[i] {
+                Some(m) => break (m, n),
+                None => seen[i] = Some(n),
+            }
+        };
+        // Three parents, two in one bucket; each unregistered from a different position.
+        let c = match (a, b) {
+            (0, 1) => {
+                all.push(Fixture::new(1, 1)?, GFP_KERNEL)?;
+                2
+            }
+            (0, _) => 1,
+            _ => 0,
+        };
+        let picked = [a, b, c];
+        let mut devs = KVec::with_capacity(picked.len(), GFP_KERNEL)?;
+        for (n, &i) in picked.iter().enumerate() {
+            let added = CString::try_from_fmt(fmt!("mdev-rs-kunit-bucket{n}"))
+                .and_then(|name| devs.push(faux(&name)?, GFP_KERNEL).map_err(Into::into))
+                .and_then(|()| all[i].register(devs[n].as_ref().as_ref(), 1));
+            if let Err(e) = added {
+                picked[..n].iter().for_each(|&i| all[i].unregister());
                 return Err(e);
             }
         }
-        let registered = |f: &Fixture| REGISTRY.lock().contains(f.parent() as usize);
-        for (_, f) in all.iter().step_by(2) {
-            f.unregister();
-        }
-        for (i, (_, f)) in all.iter().enumerate() {
-            assert_eq!(registered(f), i % 2 == 1);
-        }
-        for (_, f) in all.iter().skip(1).step_by(2) {
-            f.unregister();
-        }
-        assert!(all.iter().all(|(_, f)| !registered(f)));
+        let registered = |i: usize| REGISTRY.lock().contains(all[i].parent() as usize);
+        assert!(picked.iter().all(|&i| registered(i)));
+        all[b].unregister();
+        assert!(registered(a) && !registered(b) && registered(c));
+        all[a].unregister();
+        assert!(!registered(a) && registered(c));
+        all[c].unregister();
+        assert!(picked.iter().all(|&i| !registered(i)));
         Ok(())
     }
 

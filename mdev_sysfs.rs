@@ -258,12 +258,7 @@ impl TypeDirs {
     /// each of `types`, as `parent_create_sysfs_files()` does; undoes all on error.
     pub(crate) fn register(owner: &Arc<ParentShared>, dev: &Device, types: &VendorTypes) -> Result {
         let this = owner.type_dirs();
-        let kset = match Kset::new(dev) {
-            Ok(k) => k,
-            // Checked only on failure, so that a registration costs no lookup.
-            Err(_) if has_types_dir(dev) => return Err(EEXIST),
-            Err(e) => return Err(e),
-        };
+        let kset = Kset::new(dev)?;
         let prefix = driver_string(dev);
         for d in this.iter() {
             let added = match types.get(d.index) {

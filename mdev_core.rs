@@ -719,6 +719,18 @@ mod tests {
         kernel::faux::Registration::new(name, None)
     }
 
+    /// A fixture with `nr_types` types, registered on a new faux device called `name`.
+    fn registered(
+        name: &CStr,
+        nr_types: u32,
+        max: u32,
+    ) -> Result<(kernel::faux::Registration, Fixture)> {
+        let fdev = faux(name)?;
+        let f = Fixture::new(nr_types, max)?;
+        f.register(fdev.as_ref().as_ref(), nr_types)?;
+        Ok((fdev, f))
+    }
+
     #[test]
     fn registry_duplicate_and_unknown() -> Result {
         let fdev = faux(c"mdev-rs-kunit-dup")?;
@@ -794,10 +806,7 @@ mod tests {
 
     #[test]
     fn create_after_unregister_is_enodev() -> Result {
-        let fdev = faux(c"mdev-rs-kunit-late")?;
-        let dev: &Device = fdev.as_ref().as_ref();
-        let f = Fixture::new(1, 2)?;
-        f.register(dev, 1)?;
+        let (_fdev, f) = registered(c"mdev-rs-kunit-late", 1, 2)?;
         // A type directory's callbacks may still run with the registration's state after
         // unregistration; they find it closed.
         let p = parent(f.parent())?;
@@ -872,10 +881,7 @@ mod tests {
 
     #[test]
     fn instance_accounting_shared_across_types() -> Result {
-        let fdev = faux(c"mdev-rs-kunit-acct")?;
-        let dev: &Device = fdev.as_ref().as_ref();
-        let f = Fixture::new(2, 2)?;
-        f.register(dev, 2)?;
+        let (_fdev, f) = registered(c"mdev-rs-kunit-acct", 2, 2)?;
         let p = parent(f.parent())?;
         let u2 = b"11111111-2222-3333-4444-666666666666";
         let u3 = b"11111111-2222-3333-4444-777777777777";
@@ -897,10 +903,7 @@ mod tests {
 
     #[test]
     fn vendor_may_free_types_after_unregister() -> Result {
-        let fdev = faux(c"mdev-rs-kunit-free")?;
-        let dev: &Device = fdev.as_ref().as_ref();
-        let f = Fixture::new(2, 4)?;
-        f.register(dev, 2)?;
+        let (_fdev, f) = registered(c"mdev-rs-kunit-free", 2, 4)?;
         let p = parent(f.parent())?;
         store(&p, 1, TypeAttr::Create, U1)?;
         drop(p);

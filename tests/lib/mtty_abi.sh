@@ -8,6 +8,9 @@ P=$1 X=$2 DRV=$3
 PN=${P##*/}
 T=$P/mdev_supported_types
 EV=/tmp/uevents.log
+# The listener appends one line per uevent from its own shell, so lines may lag and come out of
+# order: wait (up to 10 s) for the line a check needs, and read the log sorted by SEQNUM.
+ev_wait() { wait_for grep -q "$1" $EV; }
 U=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
 UP=83B8F4F2-509F-382F-3C1E-E6BFE0FA1002
 UL=83b8f4f2-509f-382f-3c1e-e6bfe0fa1002
@@ -28,6 +31,7 @@ is "$(cat $T/$X-1/name)" "Single port serial" "$X-1 name"
 is "$(cat $T/$X-2/name)" "Dual port serial" "$X-2 name"
 is "$(cat $T/$X-1/available_instances)" "24" "$X-1 available"
 is "$(cat $T/$X-2/available_instances)" "12" "$X-2 available"
+ev_wait "^[0-9]* change ${P#/sys} .* registered\$"
 is "$(awk -v p="${P#/sys}" '$2 == "change" && $3 == p && $6 == "registered"' $EV | wc -l)" "1" "registered uevent on parent"
 
 # --- create
@@ -39,7 +43,8 @@ is "$(mode $P/$U/remove)" "--w-------" "remove mode"
 is "$(readlink $P/$U/driver)" "$(up "$P/$U")/bus/mdev/drivers/$DRV" "driver link"
 is "$(cat $P/$U/vendor/sample_mdev_dev)" "This is MDEV $U" "vendor attribute"
 is "$(cat $T/$X-2/available_instances) $(cat $T/$X-1/available_instances)" "11 22" "counts after create"
-is "$(grep " ${P#/sys}/$U " $EV | cut -d' ' -f2,4,5 | tr '\n' ';')" "add mdev -;bind mdev $DRV;" "add then bind uevents"
+ev_wait "^[0-9]* bind ${P#/sys}/$U "
+is "$(sort -n $EV | grep " ${P#/sys}/$U " | cut -d' ' -f2,4,5 | tr '\n' ';')" "add mdev -;bind mdev $DRV;" "add then bind uevents"
 
 # --- errno matrix on create
 C=$T/$X-1/create
@@ -85,7 +90,8 @@ is "$(ls -d $P/$UL 2>/dev/null)" "" "device gone"
 is "$(w $P/$U/remove "2")" "OK" "remove 2 removes"
 wait_eq $T/$X-1/available_instances 24
 is "$(cat $T/$X-1/available_instances)" "24" "count restored after release"
-is "$(grep " ${P#/sys}/$U " $EV | cut -d' ' -f2 | tr '\n' ';')" "add;bind;unbind;remove;" "uevent order for create/remove"
+ev_wait "^[0-9]* remove ${P#/sys}/$U "
+is "$(sort -n $EV | grep " ${P#/sys}/$U " | cut -d' ' -f2 | tr '\n' ';')" "add;bind;unbind;remove;" "uevent order for create/remove"
 is "$(ls /sys/bus/mdev/devices | wc -l)" "0" "no mdev left"
 
 # --- permissions

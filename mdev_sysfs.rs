@@ -225,13 +225,9 @@ impl TypeDir {
 impl TypeDirs {
     /// `n` unregistered directories.
     pub(crate) fn new(n: usize) -> Result<impl PinInit<Self>> {
-        let extra = n.saturating_sub(INLINE_TYPES);
-        let mut more = KVec::new();
-        if extra != 0 {
-            more.reserve(extra, GFP_KERNEL)?;
-            for i in INLINE_TYPES..n {
-                more.push(TypeDir::new(i), GFP_KERNEL)?;
-            }
+        let mut more = KVec::with_capacity(n.saturating_sub(INLINE_TYPES), GFP_KERNEL)?;
+        for i in INLINE_TYPES..n {
+            more.push(TypeDir::new(i), GFP_KERNEL)?;
         }
         // INVARIANT: `more` is complete and resized no more.
         Ok(pin_init!(Self {
@@ -247,8 +243,10 @@ impl TypeDirs {
     }
 
     fn get(&self, i: usize) -> Option<&TypeDir> {
+        if i >= self.len {
+            return None;
+        }
         match i.checked_sub(INLINE_TYPES) {
-            _ if i >= self.len => None,
             None => self.inline.get(i),
             Some(j) => self.more.get(j),
         }
@@ -294,10 +292,10 @@ impl TypeDirs {
             if devices.is_null() {
                 continue;
             }
-            // SAFETY: A non-null `devices` was swapped out under the lock: the directory is
-            // registered and its references, on `devices` and on `kobj`, are ours to drop. The
-            // order mirrors the C core's `mdev_type_remove()`; `kobject_del()` drains running
-            // attribute callbacks.
+            // The order mirrors the C core's `mdev_type_remove()`; `kobject_del()` drains
+            // running attribute callbacks.
+            // SAFETY: `devices` was non-null under the lock, so the directory is registered and
+            // its references on `devices` and `kobj` are ours to drop.
             unsafe {
                 bindings::kobject_put(devices);
                 bindings::kobject_del(d.kobj());

@@ -194,15 +194,17 @@ void mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
 }
 
 /**
- * mdev_abi_type() - the @i-th type of a type array
+ * mdev_abi_type() - the @i-th type of a type array, if usable
  * @types: the vendor's type array
  * @i: index, below the registered nr_types
  *
- * Return: the type pointer.
+ * Return: the type pointer, or NULL if it is NULL or has no sysfs_name.
  */
 struct mdev_type *mdev_abi_type(struct mdev_type **types, unsigned int i)
 {
-	return types[i];
+	struct mdev_type *t = types[i];
+
+	return t && t->sysfs_name ? t : NULL;
 }
 
 /**

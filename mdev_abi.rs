@@ -17,10 +17,9 @@ use kernel::{
     bindings,
     device::Device,
     error::to_result,
-    new_spinlock,
     prelude::*,
     str::CStrExt,
-    sync::{aref::ARef, SpinLock},
+    sync::aref::ARef,
     types::Opaque, //
 };
 
@@ -152,6 +151,13 @@ pub(crate) fn raw_dev(dev: &Device) -> *mut bindings::device {
     core::ptr::from_ref(dev)
         .cast::<bindings::device>()
         .cast_mut()
+}
+
+/// `dev_info(dev, "%s", msg)`: a fixed message, printed as the C core prints it, without the
+/// formatting machinery of `dev_info!`.
+pub(crate) fn dev_info(dev: &Device, msg: &CStr) {
+    // SAFETY: `dev` is a valid device; the format takes exactly one C string.
+    unsafe { bindings::_dev_info(raw_dev(dev), c"%s".as_char_ptr(), msg.as_char_ptr()) }
 }
 
 /// Reads the reference count of a device.
@@ -303,12 +309,9 @@ impl VendorTypes {
     /// Type `i`, or `None` if out of range, NULL or without `sysfs_name`.
     pub(crate) fn get(&self, i: usize) -> Option<TypeInfo> {
         let i = u32::try_from(i).ok().filter(|&i| i < self.nr)?;
-        // SAFETY: `i < nr` entries are valid (type invariants).
+        // SAFETY: `i < nr` entries are valid (type invariants); NULL stands for an entry that is
+        // NULL or has no `sysfs_name`.
         let raw = NonNull::new(unsafe { ffi::mdev_abi_type(self.types, i) })?;
-        // SAFETY: `raw` is a valid vendor type.
-        if unsafe { ffi::mdev_abi_type_sysfs_name(raw.as_ptr()) }.is_null() {
-            return None;
-        }
         // INVARIANT: A valid type while registered.
         Some(TypeInfo {
             raw: VendorType(raw),
@@ -524,30 +527,29 @@ impl UuidIndex {
 
 /// The devices of a parent in creation order, each holding a reference.
 ///
-/// Linked through `mdev_device::next`, so a member costs no memory of its own.
+/// Linked through `mdev_device::next`, so a member costs no memory of its own. Every change
+/// takes `Pin<&mut Self>`, so the owner's lock serialises the list.
 ///
 /// # Invariants
 ///
 /// `head` is an initialised list whose members are mdev devices of this core, linked and
-/// unlinked only under `lock`; the list owns one reference to each.
+/// unlinked only through `Pin<&mut Self>`; the list owns one reference to each.
 #[pin_data(PinnedDrop)]
 pub(crate) struct DeviceList {
-    #[pin]
-    lock: SpinLock<()>,
     #[pin]
     head: Opaque<bindings::list_head>,
 }
 
-// SAFETY: Members are reference-counted devices; all access is under `lock`.
+// SAFETY: Members are reference-counted devices, which any thread may use; changes need
+// `Pin<&mut Self>`.
 unsafe impl Send for DeviceList {}
-// SAFETY: As above.
+// SAFETY: `&DeviceList` gives no access to the list.
 unsafe impl Sync for DeviceList {}
 
 impl DeviceList {
     /// An empty list.
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Self {
-            lock <- new_spinlock!(()),
             // INVARIANT: Initialised empty.
             // SAFETY: `p` is valid for writes.
             head <- Opaque::ffi_init(|p| unsafe { bindings::INIT_LIST_HEAD(p) }),
@@ -555,12 +557,11 @@ impl DeviceList {
     }
 
     /// Appends `dev`, which must not be on a list yet.
-    pub(crate) fn push(&self, dev: ARef<Device>) -> Result {
+    pub(crate) fn push(self: Pin<&mut Self>, dev: ARef<Device>) -> Result {
         if !is_ours(&dev) {
             return Err(EINVAL);
         }
-        let _g = self.lock.lock();
-        // SAFETY: `dev` is an mdev device of this core; the lock serialises the list.
+        // SAFETY: `dev` is an mdev device of this core; `Pin<&mut Self>` is exclusive.
         if !unsafe { ffi::mdev_abi_list_add(self.head.get(), raw_dev(&dev)) } {
             return Err(EBUSY);
         }
@@ -570,11 +571,10 @@ impl DeviceList {
     }
 
     /// Takes `dev` off the list, with the list's reference; `None` if it is not on it.
-    pub(crate) fn take(&self, dev: &Device) -> Option<ARef<Device>> {
+    pub(crate) fn take(self: Pin<&mut Self>, dev: &Device) -> Option<ARef<Device>> {
         if !is_ours(dev) {
             return None;
         }
-        let _g = self.lock.lock();
         // SAFETY: As in `push()`.
         let d = unsafe { ffi::mdev_abi_list_del(self.head.get(), raw_dev(dev)) };
         // SAFETY: A non-NULL result is a member, with the reference the list owned.
@@ -582,9 +582,8 @@ impl DeviceList {
     }
 
     /// Takes the oldest device off the list, with the list's reference.
-    pub(crate) fn pop(&self) -> Option<ARef<Device>> {
-        let _g = self.lock.lock();
-        // SAFETY: The lock serialises the list.
+    pub(crate) fn pop(self: Pin<&mut Self>) -> Option<ARef<Device>> {
+        // SAFETY: `Pin<&mut Self>` is exclusive.
         let d = unsafe { ffi::mdev_abi_list_pop(self.head.get()) };
         // SAFETY: As in `take()`.
         NonNull::new(d).map(|d| unsafe { ARef::from_raw(d.cast()) })
@@ -593,9 +592,9 @@ impl DeviceList {
 
 #[pinned_drop]
 impl PinnedDrop for DeviceList {
-    fn drop(self: Pin<&mut Self>) {
+    fn drop(mut self: Pin<&mut Self>) {
         // Normally empty by now; drop the references of any member left.
-        while self.pop().is_some() {}
+        while self.as_mut().pop().is_some() {}
     }
 }
 

@@ -9,17 +9,17 @@ mod mdev_abi;
 mod mdev_sysfs;
 mod mdev_uevent;
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use kernel::{
     device::Device,
     list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
     new_condvar, new_mutex,
     prelude::*,
-    sync::{aref::ARef, Arc, ArcBorrow, CondVar, Mutex},
+    sync::{aref::ARef, Arc, ArcBorrow, CondVar, Mutex, UniqueArc},
     time::{delay::fsleep, Delta},
 };
 use mdev_abi::{DeviceList, RawParent, Released, UuidIndex, Vendor, VendorDriver, VendorTypes};
-use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
+use mdev_sysfs::{CompatClass, Kset, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
 use mdev_uevent::State;
 
 module! {
@@ -143,9 +143,11 @@ const PARENT_BUCKETS: usize = 256;
 ///
 /// Hashed by the vendor's `struct mdev_parent`, so that registering, unregistering and looking
 /// up a parent take constant time with thousands of parents, without an allocation. A device is
-/// registered at most once: it has `mdev_supported_types` exactly while registered.
+/// registered at most once: `by_dev` holds each registration by parent device from registration
+/// until its teardown is complete.
 struct Registry {
     buckets: [List<ParentShared>; PARENT_BUCKETS],
+    by_dev: [List<ParentShared, 1>; PARENT_BUCKETS],
     compat: Option<CompatClass>,
 }
 
@@ -175,12 +177,34 @@ impl Registry {
             c.move_next();
         }
     }
+
+    fn dev_bucket(&mut self, dev: usize) -> &mut List<ParentShared, 1> {
+        &mut self.by_dev[Self::index(dev)]
+    }
+
+    /// Whether a registration of the device at `dev` exists or is being torn down.
+    fn has_dev(&mut self, dev: usize) -> bool {
+        self.dev_bucket(dev).iter().any(|p| p.dev == dev)
+    }
+
+    /// Forgets `shared` by device, once its teardown is complete.
+    fn forget_dev(&mut self, shared: &ParentShared) -> Option<ListArc<ParentShared, 1>> {
+        let mut c = self.dev_bucket(shared.dev).cursor_front();
+        loop {
+            let p = c.peek_next()?;
+            if core::ptr::eq(&*p, shared) {
+                return Some(p.remove());
+            }
+            c.move_next();
+        }
+    }
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
     unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
         buckets: [const { List::new() }; PARENT_BUCKETS],
+        by_dev: [const { List::new() }; PARENT_BUCKETS],
         compat: None,
     };
 }
@@ -196,16 +220,21 @@ struct RegView {
 }
 
 /// The unregistration gate of a parent, with everything it protects.
+#[pin_data]
 struct Gate {
     /// Set once registration is complete and cleared when unregistration starts: creates and
     /// removes outside fail with `ENODEV`.
     open: bool,
     /// Creates and removes in progress.
     users: u32,
-    /// Instances left when the core counts them (driver without `get_available`).
-    avail: u32,
     /// The registration, while it lasts.
     view: Option<RegView>,
+    /// `mdev_supported_types`, while registered.
+    kset: Option<Kset>,
+    /// Live mdev devices in creation order, each holding the reference from
+    /// `device_initialize()`; O(1) removal.
+    #[pin]
+    devices: DeviceList,
 }
 
 /// A parent registration, with the state shared by its type directories and its mdev devices.
@@ -218,42 +247,78 @@ pub(crate) struct ParentShared {
     gate: Mutex<Gate>,
     #[pin]
     drained: CondVar,
-    /// Live mdev devices in creation order, each holding the reference from
-    /// `device_initialize()`; O(1) removal.
-    #[pin]
-    devices: DeviceList,
+    /// Instances left when the core counts them (driver without `get_available`).
+    avail: AtomicU32,
     /// The core counts instances (the driver has no `get_available`).
     counted: bool,
     /// The driver describes its types (`description` exists).
     described: bool,
     /// Registry key of the registration (the vendor's `struct mdev_parent`).
     key: usize,
+    /// Address of the parent device, the key in `Registry::by_dev`.
+    dev: usize,
     /// `mdev_supported_types` and the type directories.
     #[pin]
     types: TypeDirs,
     /// Link in a registry bucket.
     #[pin]
     links: ListLinks,
+    /// Link in a `Registry::by_dev` bucket.
+    #[pin]
+    dev_links: ListLinks<1>,
 }
 
 impl_list_arc_safe! {
     impl ListArcSafe<0> for ParentShared { untracked; }
+    impl ListArcSafe<1> for ParentShared { untracked; }
 }
 impl_list_item! {
     impl ListItem<0> for ParentShared { using ListLinks { self.links }; }
+    impl ListItem<1> for ParentShared { using ListLinks { self.dev_links }; }
 }
 
-/// Proof of a create or remove in progress on an open gate.
-struct GateUser<'a> {
+/// Proof of a create or remove in progress on an open gate: unregistration waits for it
+/// before removing devices and type directories.
+pub(crate) struct GateUser<'a> {
     shared: &'a ParentShared,
+    /// Already left, with the gate lock held for something else.
+    left: bool,
+}
+
+impl<'a> GateUser<'a> {
+    /// The registration whose gate this user entered.
+    pub(crate) fn shared(&self) -> &'a ParentShared {
+        self.shared
+    }
+
+    /// Leaves the gate, under its lock.
+    fn leave(&mut self, g: Pin<&mut Gate>) {
+        let g = g.project();
+        *g.users -= 1;
+        if *g.users == 0 && !*g.open {
+            self.shared.drained.notify_all();
+        }
+        self.left = true;
+    }
+
+    /// Lists a created device, marks it active and leaves the gate, in one critical section.
+    /// On error the caller is still in the gate.
+    fn finish_create(&mut self, dev: &ARef<Device>) -> Result {
+        let shared = self.shared;
+        let mut g = shared.gate.lock();
+        g.as_mut().project().devices.push(dev.clone())?;
+        set_active(dev, true);
+        self.leave(g.as_mut());
+        Ok(())
+    }
 }
 
 impl Drop for GateUser<'_> {
     fn drop(&mut self) {
-        let mut g = self.shared.gate.lock();
-        g.users -= 1;
-        if !g.open && g.users == 0 {
-            self.shared.drained.notify_all();
+        if !self.left {
+            let shared = self.shared;
+            let mut g = shared.gate.lock();
+            self.leave(g.as_mut());
         }
     }
 }
@@ -261,24 +326,28 @@ impl Drop for GateUser<'_> {
 impl ParentShared {
     /// A closed registration of `view`.
     fn new(view: RegView, key: usize) -> Result<impl PinInit<Self, Error>> {
+        let dev = mdev_abi::raw_dev(&view.dev) as usize;
         let types = TypeDirs::new(view.types.len())?;
         let counted = !view.drv.has_get_available();
         let described = view.drv.has_description();
-        let avail = view.drv.max_instances();
+        let avail = AtomicU32::new(view.drv.max_instances());
         Ok(try_pin_init!(Self {
             counted,
             described,
-            gate <- new_mutex!(Gate {
+            avail,
+            gate <- new_mutex!(pin_init!(Gate {
                 open: false,
                 users: 0,
-                avail,
                 view: Some(view),
-            }),
+                kset: None,
+                devices <- DeviceList::new(),
+            })),
             drained <- new_condvar!(),
-            devices <- DeviceList::new(),
             key,
+            dev,
             types <- types,
             links <- ListLinks::new(),
+            dev_links <- ListLinks::new(),
         }? Error))
     }
 
@@ -288,14 +357,43 @@ impl ParentShared {
     }
 
     /// Enters the gate, failing with `ENODEV` unless the parent is registered and not being
-    /// unregistered (never blocks).
-    fn try_enter(&self) -> Result<GateUser<'_>> {
+    /// unregistered (never blocks); returns the registration with the proof.
+    fn enter(&self) -> Result<(GateUser<'_>, RegView)> {
         let mut g = self.gate.lock();
-        if !g.open {
+        let g = g.as_mut().project();
+        let view = match g.view {
+            Some(v) if *g.open => v.clone(),
+            _ => return Err(ENODEV),
+        };
+        *g.users += 1;
+        Ok((
+            GateUser {
+                shared: self,
+                left: false,
+            },
+            view,
+        ))
+    }
+
+    /// Enters the gate and takes `dev` off the device list, for its removal.
+    fn enter_take(&self, dev: &Device) -> Result<(GateUser<'_>, ARef<Device>)> {
+        let mut g = self.gate.lock();
+        let g = g.as_mut().project();
+        if !*g.open {
             return Err(ENODEV);
         }
-        g.users += 1;
-        Ok(GateUser { shared: self })
+        let dev = g.devices.take(dev).ok_or(ENODEV)?;
+        *g.users += 1;
+        let user = GateUser {
+            shared: self,
+            left: false,
+        };
+        Ok((user, dev))
+    }
+
+    /// Takes the oldest device off the list.
+    fn pop_device(&self) -> Option<ARef<Device>> {
+        self.gate.lock().as_mut().project().devices.pop()
     }
 
     /// The registration, for attribute reads.
@@ -306,7 +404,8 @@ impl ParentShared {
     /// Closes the gate; returns the core's own reference to the parent, while registered.
     fn close(&self) -> Option<ARef<Device>> {
         let mut g = self.gate.lock();
-        g.open = false;
+        let g = g.as_mut().project();
+        *g.open = false;
         Some(g.view.as_ref()?.dev.clone())
     }
 
@@ -339,7 +438,7 @@ pub(crate) fn device_released(r: &Released<'_>) {
     let mut idx = INDEX.lock();
     let accounted = idx.uuids.as_mut().is_some_and(|t| t.remove_released(r));
     if accounted && core.shared.counted {
-        core.shared.gate.lock().avail += 1;
+        core.shared.avail.fetch_add(1, Ordering::Relaxed);
     }
     drop(idx);
     live_put();
@@ -386,7 +485,7 @@ impl<'a> TypeRef<'a> {
             }
             TypeAttr::AvailableInstances => {
                 let n = if self.shared.counted {
-                    self.shared.gate.lock().avail
+                    self.shared.avail.load(Ordering::Relaxed)
                 } else {
                     v.drv.get_available(t.raw)
                 };
@@ -408,12 +507,12 @@ impl<'a> TypeRef<'a> {
 /// Creates an mdev device of the type behind `td`.
 fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
     let shared = &td.shared;
-    let view = shared.view()?;
+    let (mut user, view) = shared.enter()?;
     let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
     let core = MdevCore {
         uuid,
         shared: (*shared).into(),
-        links: shared.types.links(td.index).ok_or(ENODEV)?,
+        links: shared.types.links(td.index, &user).ok_or(ENODEV)?,
     };
     // Allocate before any accounting, so that a failed allocation changes nothing. From here
     // `device_released()` undoes whatever accounting is done, on every path; on an error `dev`
@@ -422,10 +521,13 @@ fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
     live_get();
     let accounted = account(&mut INDEX.lock(), shared, &dev);
     accounted?;
-    let _user = shared.try_enter()?;
     mdev_abi::device_add(&dev)?;
     if let Err(e) = attach_and_link(&view, &dev) {
         mdev_abi::device_del(&dev);
+        return Err(e);
+    }
+    if let Err(e) = user.finish_create(&dev) {
+        remove_common(dev);
         return Err(e);
     }
     Ok(())
@@ -435,13 +537,14 @@ fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
 fn account(idx: &mut Index, shared: &ParentShared, dev: &Device) -> Result {
     let uuids = idx.uuids.get_or_insert_with(UuidIndex::new);
     uuids.insert(dev)?;
-    if shared.counted {
-        let mut g = shared.gate.lock();
-        if g.avail == 0 {
-            uuids.remove(dev);
-            return Err(EUSERS);
-        }
-        g.avail -= 1;
+    if shared.counted
+        && shared
+            .avail
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_err()
+    {
+        uuids.remove(dev);
+        return Err(EUSERS);
     }
     Ok(())
 }
@@ -449,27 +552,20 @@ fn account(idx: &mut Index, shared: &ParentShared, dev: &Device) -> Result {
 fn attach_and_link(view: &RegView, dev: &ARef<Device>) -> Result {
     view.drv.attach(dev)?;
     let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
-    core.links.link(dev, core.uuid.to_name().as_cstr())?;
-    if let Err(e) = core.shared.devices.push(dev.clone()) {
-        core.links.unlink(dev, core.uuid.to_name().as_cstr());
-        return Err(e);
-    }
-    set_active(dev, true);
-    Ok(())
+    core.links.link(dev, core.uuid.to_name().as_cstr())
 }
 
-/// Records whether a device is active, in `mdev_device::active` under the index lock.
+/// Records whether a device is active, in `mdev_device::active`: set under the gate lock when
+/// the device is listed, cleared under the index lock.
 fn set_active(dev: &Device, active: bool) {
-    let _idx = INDEX.lock();
     mdev_abi::device_set_active(dev, active);
 }
 
-/// Destroys an mdev device: links, then `device_del()` (unbind, vendor `remove`), then the
-/// reference from `device_initialize()`.
+/// Destroys an mdev device taken off its list: links, then `device_del()` (unbind, vendor
+/// `remove`), then the reference from `device_initialize()`.
 fn remove_common(dev: ARef<Device>) {
     if let Some(core) = mdev_abi::device_core(&dev) {
         core.links.unlink(&dev, core.uuid.to_name().as_cstr());
-        set_active(&dev, false);
     }
     mdev_abi::device_del(&dev);
 }
@@ -489,11 +585,11 @@ fn device_remove(dev: &Device) -> Result {
         if !mdev_abi::device_active(dev) {
             return Err(EAGAIN);
         }
-        mdev_abi::device_set_active(dev, false);
+        set_active(dev, false);
     }
+    // The list's reference may be the last one: keep the registration alive past it.
     let shared = core.shared.clone();
-    let _user = shared.try_enter()?;
-    let dev = shared.devices.take(dev).ok_or(ENODEV)?;
+    let (_user, dev) = shared.enter_take(dev)?;
     remove_common(dev);
     Ok(())
 }
@@ -502,7 +598,7 @@ fn device_remove(dev: &Device) -> Result {
 pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
     let key = vendor.key() as usize;
     let mut reg = REGISTRY.lock();
-    if reg.contains(key) || mdev_sysfs::has_types_dir(&dev) {
+    if reg.contains(key) || reg.has_dev(mdev_abi::raw_dev(&dev) as usize) {
         kernel::warn_on!(true);
         return Err(EEXIST);
     }
@@ -515,18 +611,26 @@ pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
         drv,
         types,
     };
-    let parent = ListArc::pin_init(ParentShared::new(view, key)?, GFP_KERNEL)?;
+    let parent = UniqueArc::pin_init(ParentShared::new(view, key)?, GFP_KERNEL)?;
+    let (parent, by_dev) = ListArc::<_, 0>::pair_from_pin_unique::<1>(parent);
     let shared = parent.as_arc();
-    TypeDirs::register(shared, &dev, &types)?;
+    let kset = TypeDirs::register(shared, &dev, &types)?;
 
     if let Some(c) = reg.compat.as_ref() {
         if c.create_link(&dev).is_err() {
             dev_warn!(dev, "Failed to create compatibility class link\n");
         }
     }
-    dev_info!(dev, "MDEV: Registered\n");
-    shared.gate.lock().open = true;
+    mdev_abi::dev_info(&dev, c"MDEV: Registered\n");
+    {
+        let mut g = shared.gate.lock();
+        let g = g.as_mut().project();
+        *g.kset = Some(kset);
+        *g.open = true;
+    }
+    let dev_key = shared.dev;
     reg.bucket(key).push_back(parent);
+    reg.dev_bucket(dev_key).push_back(by_dev);
     mdev_uevent::send(&dev, State::Registered);
     Ok(())
 }
@@ -565,19 +669,32 @@ struct Detached {
 /// Unregisters a parent taken out of the registry.
 fn teardown(Detached { shared, dev }: Detached) {
     if let Some(dev) = dev.as_ref() {
-        dev_info!(dev, "MDEV: Unregistering\n");
+        mdev_abi::dev_info(dev, c"MDEV: Unregistering\n");
     }
     shared.drain();
     // In creation order, as the C core walks the parent's children.
-    while let Some(dev) = shared.devices.pop() {
+    while let Some(dev) = shared.pop_device() {
+        {
+            let _idx = INDEX.lock();
+            set_active(&dev, false);
+        }
         remove_common(dev);
     }
     TypeDirs::unregister(&shared);
     // The type directories are gone or going; nothing reaches the view any more.
-    drop(shared.gate.lock().view.take());
+    let (view, kset) = {
+        let mut g = shared.gate.lock();
+        let g = g.as_mut().project();
+        (g.view.take(), g.kset.take())
+    };
+    drop(kset);
+    drop(view);
     if let Some(dev) = dev.as_ref() {
         mdev_uevent::send(dev, State::Unregistered);
     }
+    // The device may be registered again.
+    let by_dev = REGISTRY.lock().forget_dev(&shared);
+    drop(by_dev);
 }
 
 struct MdevModule;
@@ -749,9 +866,12 @@ mod tests {
         // Unregistering a parent that was never registered warns and changes nothing.
         let ((), w) = count_warnings(|| b.unregister());
         assert_eq!(w, 1);
+        let dev_key = mdev_abi::raw_dev(dev) as usize;
         assert!(REGISTRY.lock().contains(a.parent() as usize));
+        assert!(REGISTRY.lock().has_dev(dev_key));
         a.unregister();
         assert!(!REGISTRY.lock().contains(a.parent() as usize));
+        assert!(!REGISTRY.lock().has_dev(dev_key));
         // Registering again after unregistering works.
         a.register(dev, 2)?;
         a.unregister();
@@ -814,7 +934,7 @@ mod tests {
         assert!(store(&p, 0, TypeAttr::Create, U1) == Err(ENODEV));
         assert_eq!(avail(&p), 2);
         assert!(INDEX.lock().uuids.as_ref().is_none_or(|t| t.is_empty()));
-        assert!(p.type_dirs().links(0).is_none());
+        assert!(p.enter().is_err());
         Ok(())
     }
 
@@ -866,7 +986,7 @@ mod tests {
     }
 
     fn avail(p: &ParentShared) -> u32 {
-        p.gate.lock().avail
+        p.avail.load(Ordering::Relaxed)
     }
 
     fn wait_avail(p: &ParentShared, want: u32) -> bool {

@@ -7,7 +7,7 @@
 
 use crate::{
     mdev_abi::{raw_dev, VendorTypes},
-    ParentShared, TypeRef,
+    GateUser, ParentShared, TypeRef,
 };
 use core::{
     ptr::{self, NonNull},
@@ -18,11 +18,11 @@ use kernel::{
     device::Device,
     error::{from_result, to_result},
     ffi::{c_char, c_int},
-    fmt, new_spinlock,
+    fmt,
     page::PAGE_SIZE,
     prelude::*,
     str::{as_char_ptr_in_const_context, CStrExt, Formatter},
-    sync::{Arc, ArcBorrow, SpinLock},
+    sync::{Arc, ArcBorrow},
     types::Opaque,
 };
 
@@ -195,17 +195,17 @@ impl TypeDir {
 /// Type directories stored in the parent's own allocation; more take one more allocation.
 const INLINE_TYPES: usize = 3;
 
-/// The type directories of one parent, with `mdev_supported_types`.
+/// The type directories of one parent.
+///
+/// The parent's gate serialises them: the `devices` pointers are set before the gate first
+/// opens and cleared only once it is closed and drained, so they are stable for gate users.
 ///
 /// # Invariants
 ///
 /// The first `len` directories of `inline` then `more` are in use. Neither moves once pinned
-/// (`more` is never resized). The lock guards the `devices` pointers and holds the kset while
-/// the directories are registered.
+/// (`more` is never resized).
 #[pin_data]
 pub(crate) struct TypeDirs {
-    #[pin]
-    kset: SpinLock<Option<Kset>>,
     inline: [TypeDir; INLINE_TYPES],
     more: KVec<TypeDir>,
     len: usize,
@@ -231,7 +231,6 @@ impl TypeDirs {
         }
         // INVARIANT: `more` is complete and resized no more.
         Ok(pin_init!(Self {
-            kset <- new_spinlock!(None),
             inline: core::array::from_fn(TypeDir::new),
             more,
             len: n,
@@ -253,8 +252,14 @@ impl TypeDirs {
     }
 
     /// Creates `<dev>/mdev_supported_types/` and `<driver>-<sysfs_name>/` with `devices/` for
-    /// each of `types`, as `parent_create_sysfs_files()` does; undoes all on error.
-    pub(crate) fn register(owner: &Arc<ParentShared>, dev: &Device, types: &VendorTypes) -> Result {
+    /// each of `types`, as `parent_create_sysfs_files()` does; undoes all on error. Called
+    /// before the gate of `owner` first opens; dropping the kset after [`Self::unregister`]
+    /// completes the removal.
+    pub(crate) fn register(
+        owner: &Arc<ParentShared>,
+        dev: &Device,
+        types: &VendorTypes,
+    ) -> Result<Kset> {
         let this = owner.type_dirs();
         let kset = Kset::new(dev)?;
         let prefix = driver_string(dev);
@@ -264,38 +269,26 @@ impl TypeDirs {
                 None => Err(EINVAL),
             };
             if let Err(e) = added {
-                Self::remove_dirs(owner);
+                Self::unregister(owner);
                 return Err(e);
             }
         }
-        *this.kset.lock() = Some(kset);
-        Ok(())
+        Ok(kset)
     }
 
-    /// Removes what [`Self::register`] created, in the order of `parent_remove_sysfs_files()`.
-    /// Kobject releases may come later; they keep `owner` alive.
+    /// Removes the type directories made by [`Self::register`], in the order of
+    /// `parent_remove_sysfs_files()`, once the gate is closed and drained. Kobject releases may
+    /// come later; they keep `owner` alive.
     pub(crate) fn unregister(owner: &Arc<ParentShared>) {
-        Self::remove_dirs(owner);
-        let kset = owner.type_dirs().kset.lock().take();
-        drop(kset);
-    }
-
-    /// Removes the registered directories; `owner` keeps `self` alive while their last
-    /// references may go.
-    fn remove_dirs(owner: &Arc<ParentShared>) {
-        let this = owner.type_dirs();
-        for d in this.iter() {
-            let devices = {
-                let _g = this.kset.lock();
-                d.devices.swap(ptr::null_mut(), Ordering::Relaxed)
-            };
+        for d in owner.type_dirs().iter() {
+            let devices = d.devices.swap(ptr::null_mut(), Ordering::Relaxed);
             if devices.is_null() {
                 continue;
             }
             // The order mirrors the C core's `mdev_type_remove()`; `kobject_del()` drains
             // running attribute callbacks.
-            // SAFETY: `devices` was non-null under the lock, so the directory is registered and
-            // its references on `devices` and `kobj` are ours to drop.
+            // SAFETY: `devices` was non-null and is now cleared, so the directory was registered
+            // and its references on `devices` and `kobj` are ours to drop.
             unsafe {
                 bindings::kobject_put(devices);
                 bindings::kobject_del(d.kobj());
@@ -304,14 +297,16 @@ impl TypeDirs {
         }
     }
 
-    /// References that keep type `i`'s directories alive for one mdev device, or `None` if the
-    /// directory is not registered.
-    pub(crate) fn links(&self, i: usize) -> Option<TypeLinks> {
+    /// References that keep type `i`'s directories alive for one mdev device of the parent
+    /// whose gate `user` entered; `None` if there is no such type.
+    pub(crate) fn links(&self, i: usize, user: &GateUser<'_>) -> Option<TypeLinks> {
+        if !ptr::eq(user.shared().type_dirs(), self) {
+            return None;
+        }
         let d = self.get(i)?;
-        let _g = self.kset.lock();
         let devices = NonNull::new(d.devices.load(Ordering::Relaxed))?;
-        // SAFETY: Under the lock, a non-null `devices` means the directory is registered, so both
-        // kobjects are live.
+        // SAFETY: While `user` is in the gate of the parent owning `self`, the directories stay
+        // registered (they are removed once the gate is drained), so both kobjects are live.
         unsafe {
             bindings::kobject_get(devices.as_ptr());
             bindings::kobject_get(d.kobj());
@@ -365,7 +360,6 @@ impl TypeDir {
             }
             return Err(ENOMEM);
         }
-        let _g = owner.type_dirs().kset.lock();
         // INVARIANT: The directory is registered, owning `devices` and its initial reference.
         self.devices.store(devices, Ordering::Relaxed);
         Ok(())
@@ -538,26 +532,6 @@ impl Drop for CompatClass {
         // SAFETY: Registered by `new()` (type invariants).
         unsafe { bindings::class_compat_unregister(self.0.as_ptr()) }
     }
-}
-
-/// Whether `dev` has `mdev_supported_types`, i.e. a parent is registered on it.
-pub(crate) fn has_types_dir(dev: &Device) -> bool {
-    // SAFETY: `raw_dev(dev)` is a valid device; `sd` is its sysfs directory, or NULL.
-    let sd = unsafe { (*raw_dev(dev)).kobj.sd };
-    if sd.is_null() {
-        return false;
-    }
-    // SAFETY: `sd` is live while the device is in sysfs, which the caller's reference ensures
-    // for a registered parent; the name is a C string.
-    let kn = unsafe {
-        bindings::kernfs_find_and_get_ns(sd, c"mdev_supported_types".as_char_ptr(), ptr::null())
-    };
-    if kn.is_null() {
-        return false;
-    }
-    // SAFETY: `kn` was returned with a reference.
-    unsafe { bindings::kernfs_put(kn) };
-    true
 }
 
 /// `dev_driver_string(dev)`, the prefix of type directory names.

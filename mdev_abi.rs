@@ -153,11 +153,15 @@ pub(crate) fn raw_dev(dev: &Device) -> *mut bindings::device {
         .cast_mut()
 }
 
-/// `dev_info(dev, "%s", msg)`: a fixed message, printed as the C core prints it, without the
-/// formatting machinery of `dev_info!`.
+/// `dev_info(dev, msg)` for a fixed message without `%`, printed as the C core prints it,
+/// without the formatting machinery of `dev_info!`; a message with `%` is not printed.
 pub(crate) fn dev_info(dev: &Device, msg: &CStr) {
-    // SAFETY: `dev` is a valid device; the format takes exactly one C string.
-    unsafe { bindings::_dev_info(raw_dev(dev), c"%s".as_char_ptr(), msg.as_char_ptr()) }
+    if msg.to_bytes().contains(&b'%') {
+        return;
+    }
+    // SAFETY: `dev` is a valid device; `msg` is a C string without conversions, so the format
+    // reads no arguments.
+    unsafe { bindings::_dev_info(raw_dev(dev), msg.as_char_ptr()) }
 }
 
 /// Reads the reference count of a device.
@@ -718,8 +722,8 @@ unsafe extern "C" fn mdev_rs_register_parent(
         Ok(v) => v,
         Err(e) => return e.to_errno(),
     };
-    // SAFETY: The caller holds a reference on `dev`; we take our own.
-    let dev = unsafe { Device::get_device(dev) };
+    // SAFETY: The caller holds a reference on `dev` for the duration of the call.
+    let dev = unsafe { Device::from_raw(dev) };
     match crate::register_parent(vendor, dev) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),

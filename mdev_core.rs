@@ -401,12 +401,18 @@ impl ParentShared {
         self.gate.lock().view.clone().ok_or(ENODEV)
     }
 
-    /// Closes the gate; returns the core's own reference to the parent, while registered.
-    fn close(&self) -> Option<ARef<Device>> {
+    /// Closes the gate and, while registered, announces the unregistration and removes the
+    /// compat class link.
+    fn close(&self, compat: Option<&CompatClass>) {
         let mut g = self.gate.lock();
         let g = g.as_mut().project();
         *g.open = false;
-        Some(g.view.as_ref()?.dev.clone())
+        if let Some(v) = g.view.as_ref() {
+            mdev_abi::dev_info(&v.dev, c"MDEV: Unregistering\n");
+            if let Some(c) = compat {
+                c.remove_link(&v.dev);
+            }
+        }
     }
 
     /// Waits for the creates and removes in flight once the gate is closed.
@@ -595,43 +601,45 @@ fn device_remove(dev: &Device) -> Result {
 }
 
 /// `mdev_register_parent()`.
-pub(crate) fn register_parent(vendor: Vendor, dev: ARef<Device>) -> Result {
+pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
     let key = vendor.key() as usize;
     let mut reg = REGISTRY.lock();
-    if reg.contains(key) || reg.has_dev(mdev_abi::raw_dev(&dev) as usize) {
+    if reg.contains(key) || reg.has_dev(mdev_abi::raw_dev(dev) as usize) {
         kernel::warn_on!(true);
         return Err(EEXIST);
     }
-    vendor.init_parent(&dev);
+    vendor.init_parent(dev);
     let drv = vendor.driver();
     drv.device_api().ok_or(EINVAL)?;
     let types = vendor.types()?;
     let view = RegView {
-        dev: dev.clone(),
+        dev: dev.into(),
         drv,
         types,
     };
     let parent = UniqueArc::pin_init(ParentShared::new(view, key)?, GFP_KERNEL)?;
     let (parent, by_dev) = ListArc::<_, 0>::pair_from_pin_unique::<1>(parent);
-    let shared = parent.as_arc();
-    let kset = TypeDirs::register(shared, &dev, &types)?;
+    let kset = TypeDirs::register(by_dev.as_arc(), dev, &types)?;
 
     if let Some(c) = reg.compat.as_ref() {
-        if c.create_link(&dev).is_err() {
+        if c.create_link(dev).is_err() {
             dev_warn!(dev, "Failed to create compatibility class link\n");
         }
     }
-    mdev_abi::dev_info(&dev, c"MDEV: Registered\n");
+    mdev_abi::dev_info(dev, c"MDEV: Registered\n");
+    reg.bucket(key).push_back(parent);
     {
-        let mut g = shared.gate.lock();
+        let mut g = by_dev.gate.lock();
         let g = g.as_mut().project();
         *g.kset = Some(kset);
         *g.open = true;
+        // Under the core's own reference, as `unregistered`.
+        if let Some(v) = g.view.as_ref() {
+            mdev_uevent::send(&v.dev, State::Registered);
+        }
     }
-    let dev_key = shared.dev;
-    reg.bucket(key).push_back(parent);
+    let dev_key = by_dev.dev;
     reg.dev_bucket(dev_key).push_back(by_dev);
-    mdev_uevent::send(&dev, State::Registered);
     Ok(())
 }
 
@@ -649,28 +657,15 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
 }
 
 /// Completes taking a parent out of the registry: closes its gate to new creates and removes
-/// and removes its compat class link. Returns it with the core's own reference to the parent.
-fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Detached {
+/// and removes its compat class link.
+fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Arc<ParentShared> {
     let shared = p.into_arc();
-    let dev = shared.close();
-    if let (Some(c), Some(dev)) = (reg.compat.as_ref(), dev.as_ref()) {
-        c.remove_link(dev);
-    }
-    Detached { shared, dev }
-}
-
-/// A parent out of the registry, to tear down.
-struct Detached {
-    shared: Arc<ParentShared>,
-    /// The core's reference to the parent device, held until `unregistered` is sent.
-    dev: Option<ARef<Device>>,
+    shared.close(reg.compat.as_ref());
+    shared
 }
 
 /// Unregisters a parent taken out of the registry.
-fn teardown(Detached { shared, dev }: Detached) {
-    if let Some(dev) = dev.as_ref() {
-        mdev_abi::dev_info(dev, c"MDEV: Unregistering\n");
-    }
+fn teardown(shared: Arc<ParentShared>) {
     shared.drain();
     // In creation order, as the C core walks the parent's children.
     while let Some(dev) = shared.pop_device() {
@@ -688,10 +683,11 @@ fn teardown(Detached { shared, dev }: Detached) {
         (g.view.take(), g.kset.take())
     };
     drop(kset);
-    drop(view);
-    if let Some(dev) = dev.as_ref() {
-        mdev_uevent::send(dev, State::Unregistered);
+    // The view holds the core's reference to the parent until the event is out.
+    if let Some(v) = view.as_ref() {
+        mdev_uevent::send(&v.dev, State::Unregistered);
     }
+    drop(view);
     // The device may be registered again.
     let by_dev = REGISTRY.lock().forget_dev(&shared);
     drop(by_dev);

@@ -3,7 +3,7 @@
  * Loops for `make bench`, so that shell overhead does not dominate.
  * Every timed command prints one number: nanoseconds per operation.
  *
- *   mdev_bench cr TYPE_DIR N              create + remove, N times
+ *   mdev_bench cr TYPE_DIR N [FROM]       create + remove, N times (UUIDs from FROM, 0)
  *   mdev_bench fill TYPE_DIR FROM TO      create mdevs FROM..TO-1 (untimed)
  *   mdev_bench create TYPE_DIR FROM N     time N creates, then remove them (untimed)
  *   mdev_bench write FILE A B N           write A then B to FILE, N times
@@ -73,8 +73,9 @@ int main(int argc, char **argv)
 
 	if (argc >= 4 && !strcmp(argv[1], "cr")) {
 		n = strtoul(argv[3], NULL, 0);
+		from = argc >= 5 ? strtoul(argv[4], NULL, 0) : 0;
 		t0 = now();
-		for (i = 0; i < n; i++) {
+		for (i = from; i < from + n; i++) {
 			create(argv[2], i);
 			destroy(i);
 		}

@@ -415,12 +415,14 @@ impl ParentShared {
         }
     }
 
-    /// Waits for the creates and removes in flight once the gate is closed.
-    fn drain(&self) {
+    /// Waits for the creates and removes in flight once the gate is closed, then takes the
+    /// oldest device off the list, in the same critical section.
+    fn drain(&self) -> Option<ARef<Device>> {
         let mut g = self.gate.lock();
         while g.users != 0 {
             self.drained.wait(&mut g);
         }
+        g.as_mut().project().devices.pop()
     }
 }
 
@@ -666,14 +668,15 @@ fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Arc<ParentShared> {
 
 /// Unregisters a parent taken out of the registry.
 fn teardown(shared: Arc<ParentShared>) {
-    shared.drain();
     // In creation order, as the C core walks the parent's children.
-    while let Some(dev) = shared.pop_device() {
+    let mut next = shared.drain();
+    while let Some(dev) = next {
         {
             let _idx = INDEX.lock();
             set_active(&dev, false);
         }
         remove_common(dev);
+        next = shared.pop_device();
     }
     TypeDirs::unregister(&shared);
     // The type directories are gone or going; nothing reaches the view any more.

@@ -11,7 +11,7 @@ use crate::{
 };
 use core::{
     ptr::{self, NonNull},
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
 use kernel::{
     bindings,
@@ -110,8 +110,23 @@ static TYPE_GROUP: Static<bindings::attribute_group> = Static({
     g
 });
 
-static TYPE_GROUPS: Static<[*const bindings::attribute_group; 2]> =
-    Static([&raw const TYPE_GROUP.0, ptr::null()]);
+static NO_ATTRS: Static<[*const bindings::attribute; 1]> = Static([ptr::null()]);
+
+/// `devices/`, a directory of the type kobject for the device links: no kobject of its own.
+static DEVICES_GROUP: Static<bindings::attribute_group> = Static({
+    let mut g: bindings::attribute_group = pin_init::zeroed();
+    g.name = as_char_ptr_in_const_context(DEVICES);
+    g.__bindgen_anon_2.attrs_const = &raw const NO_ATTRS.0[0];
+    g
+});
+
+const DEVICES: &CStr = c"devices";
+
+static TYPE_GROUPS: Static<[*const bindings::attribute_group; 3]> = Static([
+    &raw const TYPE_GROUP.0,
+    &raw const DEVICES_GROUP.0,
+    ptr::null(),
+]);
 
 static TYPE_SYSFS_OPS: Static<bindings::sysfs_ops> = Static(bindings::sysfs_ops {
     show: Some(type_show),
@@ -150,13 +165,13 @@ fn which(a: *const bindings::attribute) -> Option<TypeAttr> {
 ///
 /// Once `kobj` is initialised, `owner` holds a pointer from `Arc::into_raw()` whose reference the
 /// kobject owns until `type_release()`; so the `ParentShared` holding this `TypeDir` outlives the
-/// kobject. `owner` is null before. `devices` is null or the `devices/` kobject of `kobj`, with a
-/// reference owned by the directory while it is registered.
+/// kobject. `owner` is null before. `registered` is set while `kobj` is in sysfs, with its
+/// `devices/` group, and the directory owns the initial reference of `kobj`.
 #[repr(C)]
 pub(crate) struct TypeDir {
     kobj: Opaque<bindings::kobject>,
     owner: AtomicPtr<ParentShared>,
-    devices: AtomicPtr<bindings::kobject>,
+    registered: AtomicBool,
     index: usize,
 }
 
@@ -197,8 +212,8 @@ const INLINE_TYPES: usize = 3;
 
 /// The type directories of one parent.
 ///
-/// The parent's gate serialises them: the `devices` pointers are set before the gate first
-/// opens and cleared only once it is closed and drained, so they are stable for gate users.
+/// The parent's gate serialises them: each directory is registered before the gate first opens
+/// and removed only once it is closed and drained, so it stays in sysfs for gate users.
 ///
 /// # Invariants
 ///
@@ -216,7 +231,7 @@ impl TypeDir {
         Self {
             kobj: Opaque::zeroed(),
             owner: AtomicPtr::new(ptr::null_mut()),
-            devices: AtomicPtr::new(ptr::null_mut()),
+            registered: AtomicBool::new(false),
             index,
         }
     }
@@ -281,16 +296,14 @@ impl TypeDirs {
     /// come later; they keep `owner` alive.
     pub(crate) fn unregister(owner: &Arc<ParentShared>) {
         for d in owner.type_dirs().iter() {
-            let devices = d.devices.swap(ptr::null_mut(), Ordering::Relaxed);
-            if devices.is_null() {
+            if !d.registered.swap(false, Ordering::Relaxed) {
                 continue;
             }
-            // The order mirrors the C core's `mdev_type_remove()`; `kobject_del()` drains
-            // running attribute callbacks.
-            // SAFETY: `devices` was non-null and is now cleared, so the directory was registered
-            // and its references on `devices` and `kobj` are ours to drop.
+            // `kobject_del()` removes `devices/` with the attributes and drains running
+            // attribute callbacks.
+            // SAFETY: The directory was registered and is now marked not, so it is in sysfs and
+            // its initial reference is ours to drop.
             unsafe {
-                bindings::kobject_put(devices);
                 bindings::kobject_del(d.kobj());
                 bindings::kobject_put(d.kobj());
             }
@@ -304,17 +317,15 @@ impl TypeDirs {
             return None;
         }
         let d = self.get(i)?;
-        let devices = NonNull::new(d.devices.load(Ordering::Relaxed))?;
-        // SAFETY: While `user` is in the gate of the parent owning `self`, the directories stay
-        // registered (they are removed once the gate is drained), so both kobjects are live.
-        unsafe {
-            bindings::kobject_get(devices.as_ptr());
-            bindings::kobject_get(d.kobj());
+        if !d.registered.load(Ordering::Relaxed) {
+            return None;
         }
-        // INVARIANT: Both references were just taken.
+        // SAFETY: While `user` is in the gate of the parent owning `self`, the directories stay
+        // registered (they are removed once the gate is drained), so the kobject is live.
+        unsafe { bindings::kobject_get(d.kobj()) };
+        // INVARIANT: The reference was just taken.
         Some(TypeLinks {
             dir: TypeDirRef(NonNull::from(d)),
-            devices,
         })
     }
 }
@@ -350,18 +361,8 @@ impl TypeDir {
             unsafe { bindings::kobject_put(kobj) };
             return Err(Error::from_errno(ret));
         }
-        // SAFETY: `kobj` is in sysfs.
-        let devices = unsafe { bindings::kobject_create_and_add(c"devices".as_char_ptr(), kobj) };
-        if devices.is_null() {
-            // SAFETY: `kobj` was added; delete, then drop the initial reference.
-            unsafe {
-                bindings::kobject_del(kobj);
-                bindings::kobject_put(kobj);
-            }
-            return Err(ENOMEM);
-        }
-        // INVARIANT: The directory is registered, owning `devices` and its initial reference.
-        self.devices.store(devices, Ordering::Relaxed);
+        // INVARIANT: The directory is in sysfs with `devices/` and owns its initial reference.
+        self.registered.store(true, Ordering::Relaxed);
         Ok(())
     }
 }
@@ -379,9 +380,13 @@ unsafe impl Send for TypeDirRef {}
 unsafe impl Sync for TypeDirRef {}
 
 impl TypeDirRef {
-    fn kobj(&self) -> *mut bindings::kobject {
+    fn get(&self) -> &TypeDir {
         // SAFETY: The reference keeps the `TypeDir` alive (type invariants).
-        unsafe { self.0.as_ref() }.kobj()
+        unsafe { self.0.as_ref() }
+    }
+
+    fn kobj(&self) -> *mut bindings::kobject {
+        self.get().kobj()
     }
 }
 
@@ -402,59 +407,64 @@ impl Drop for TypeDirRef {
 }
 
 /// The links between an mdev device and its type directory.
-///
-/// # Invariants
-///
-/// Owns a reference on `devices`, the `devices/` kobject of `dir`.
 pub(crate) struct TypeLinks {
     dir: TypeDirRef,
-    devices: NonNull<bindings::kobject>,
 }
 
-// SAFETY: See `TypeDirRef`; `devices` is only used for link creation and removal.
-unsafe impl Send for TypeLinks {}
-// SAFETY: See `TypeDirRef`; `devices` is only used for link creation and removal.
-unsafe impl Sync for TypeLinks {}
-
 impl TypeLinks {
-    /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`.
-    ///
-    /// Only called while the type directory is registered.
+    /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`; `ENODEV` once the type
+    /// directory is removed.
     pub(crate) fn link(&self, dev: &Device, name: &CStr) -> Result {
+        let dir = self.dir.get();
+        if !dir.registered.load(Ordering::Relaxed) {
+            return Err(ENODEV);
+        }
         // SAFETY: `raw_dev(dev)` is a valid device.
         let devkobj = unsafe { &raw mut (*raw_dev(dev)).kobj };
-        // SAFETY: Both kobjects are live and in sysfs; `name` is a C string.
+        // SAFETY: Both kobjects are live and in sysfs, the type directory with its `devices/`
+        // group; the names are C strings.
         to_result(unsafe {
-            bindings::sysfs_create_link(self.devices.as_ptr(), devkobj, name.as_char_ptr())
+            bindings::sysfs_add_link_to_group(
+                dir.kobj(),
+                DEVICES.as_char_ptr(),
+                devkobj,
+                name.as_char_ptr(),
+            )
         })?;
         // SAFETY: As above.
-        let ret = unsafe {
-            bindings::sysfs_create_link(devkobj, self.dir.kobj(), c"mdev_type".as_char_ptr())
-        };
+        let ret =
+            unsafe { bindings::sysfs_create_link(devkobj, dir.kobj(), c"mdev_type".as_char_ptr()) };
         if ret != 0 {
-            // SAFETY: The link was created above.
-            unsafe { bindings::sysfs_remove_link(self.devices.as_ptr(), name.as_char_ptr()) };
+            // SAFETY: The link was created above, in the directory still in sysfs.
+            unsafe {
+                bindings::sysfs_remove_link_from_group(
+                    dir.kobj(),
+                    DEVICES.as_char_ptr(),
+                    name.as_char_ptr(),
+                )
+            };
         }
         to_result(ret)
     }
 
-    /// Removes the links made by [`Self::link`].
-    ///
-    /// Only called while the type directory is registered.
+    /// Removes the links made by [`Self::link`]; `devices/<name>` is already gone if the type
+    /// directory is.
     pub(crate) fn unlink(&self, dev: &Device, name: &CStr) {
-        // SAFETY: `raw_dev(dev)` is a valid device; both kobjects are live. Removing an absent
-        // link is harmless.
+        let dir = self.dir.get();
+        // SAFETY: `raw_dev(dev)` is a valid device; removing an absent link is harmless.
         unsafe {
-            bindings::sysfs_remove_link(&raw mut (*raw_dev(dev)).kobj, c"mdev_type".as_char_ptr());
-            bindings::sysfs_remove_link(self.devices.as_ptr(), name.as_char_ptr());
+            bindings::sysfs_remove_link(&raw mut (*raw_dev(dev)).kobj, c"mdev_type".as_char_ptr())
+        };
+        if dir.registered.load(Ordering::Relaxed) {
+            // SAFETY: The type directory is in sysfs with its `devices/` group.
+            unsafe {
+                bindings::sysfs_remove_link_from_group(
+                    dir.kobj(),
+                    DEVICES.as_char_ptr(),
+                    name.as_char_ptr(),
+                )
+            };
         }
-    }
-}
-
-impl Drop for TypeLinks {
-    fn drop(&mut self) {
-        // SAFETY: We own one reference (type invariants).
-        unsafe { bindings::kobject_put(self.devices.as_ptr()) }
     }
 }
 

@@ -83,6 +83,8 @@ bench_core() {
 		rmmod_sample
 	done
 	if [ $core = rs ]; then rmmod mdev_rs; else rmmod mdev; fi
+	# The next core registers the same names; under DEBUG_KOBJECT_RELEASE they go late.
+	wait_for sh -c '[ ! -e /sys/class/mdev_bus ] && [ ! -e /sys/bus/mdev ]'
 }
 rounds="0 $(seq 1 $ROUNDS)"
 [ "${PROFILE:-0}" = 1 ] && command -v perf >/dev/null && rounds="$rounds p"

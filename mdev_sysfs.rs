@@ -331,6 +331,21 @@ impl TypeDirs {
 }
 
 impl TypeDir {
+    /// Removes `devices/<name>`, if the directory is still in sysfs (else it went with it).
+    fn remove_device_link(&self, name: &CStr) {
+        if self.registered.load(Ordering::Relaxed) {
+            // SAFETY: The directory is in sysfs with its `devices/` group; removing an absent
+            // link is harmless.
+            unsafe {
+                bindings::sysfs_remove_link_from_group(
+                    self.kobj(),
+                    DEVICES.as_char_ptr(),
+                    name.as_char_ptr(),
+                )
+            };
+        }
+    }
+
     /// Registers this directory of `owner` in `kset`.
     fn add(&self, owner: &Arc<ParentShared>, kset: &Kset, prefix: &CStr, name: &CStr) -> Result {
         if !self.owner.load(Ordering::Relaxed).is_null() {
@@ -435,14 +450,7 @@ impl TypeLinks {
         let ret =
             unsafe { bindings::sysfs_create_link(devkobj, dir.kobj(), c"mdev_type".as_char_ptr()) };
         if ret != 0 {
-            // SAFETY: The link was created above, in the directory still in sysfs.
-            unsafe {
-                bindings::sysfs_remove_link_from_group(
-                    dir.kobj(),
-                    DEVICES.as_char_ptr(),
-                    name.as_char_ptr(),
-                )
-            };
+            dir.remove_device_link(name);
         }
         to_result(ret)
     }
@@ -450,21 +458,11 @@ impl TypeLinks {
     /// Removes the links made by [`Self::link`]; `devices/<name>` is already gone if the type
     /// directory is.
     pub(crate) fn unlink(&self, dev: &Device, name: &CStr) {
-        let dir = self.dir.get();
         // SAFETY: `raw_dev(dev)` is a valid device; removing an absent link is harmless.
         unsafe {
             bindings::sysfs_remove_link(&raw mut (*raw_dev(dev)).kobj, c"mdev_type".as_char_ptr())
         };
-        if dir.registered.load(Ordering::Relaxed) {
-            // SAFETY: The type directory is in sysfs with its `devices/` group.
-            unsafe {
-                bindings::sysfs_remove_link_from_group(
-                    dir.kobj(),
-                    DEVICES.as_char_ptr(),
-                    name.as_char_ptr(),
-                )
-            };
-        }
+        self.dir.get().remove_device_link(name);
     }
 }
 

@@ -30,30 +30,27 @@ GOAL = {("cr", None): 1.00, ("create", "10000"): 0.5, ("reg", "1000"): 1.0, ("me
 
 def main():
     log, outdir = sys.argv[1], sys.argv[2]
-    samples = {}
-    profiles = {}
     rounds = {}
+    profiles = {}
     for line in open(log, errors="replace"):
         m = LINE.search(line)
         if m:
             core, rnd, metric, x, v = m.groups()
-            samples.setdefault((metric, x), {}).setdefault(core, []).append(int(v))
             rounds.setdefault((metric, x), {}).setdefault(core, {})[rnd] = int(v)
         m = PROFILE.search(line)
         if m:
             profiles.setdefault(f"profile-{m[1]}-{m[2]}.txt", []).append(m[3].rstrip())
-    if not samples:
+    if not rounds:
         sys.exit(f"no BENCH lines in {log}")
     rows = []
-    for (metric, x), by_core in sorted(samples.items(), key=lambda k: (k[0][0], int(k[0][1]))):
+    for (metric, x), per in sorted(rounds.items(), key=lambda k: (k[0][0], int(k[0][1]))):
         row = {"metric": metric, "x": int(x), "label": LABEL[metric].format(x=x)}
         for core in ("rs", "c"):
-            v = by_core.get(core, [])
+            v = list(per.get(core, {}).values())
             row[core] = {"median": statistics.median(v), "min": min(v), "max": max(v),
                          "samples": v} if v else None
         if row["rs"] and row["c"] and row["c"]["median"]:
             row["ratio"] = round(row["rs"]["median"] / row["c"]["median"], 3)
-            per = rounds[(metric, x)]
             pairs = [per["rs"][r] / v for r, v in per["c"].items() if v and r in per["rs"]]
             if pairs:
                 row["paired"] = round(statistics.median(pairs), 3)

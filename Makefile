@@ -28,7 +28,7 @@ deps:
 kernel:
 	@bash scripts/kernel.sh debug
 intree-patch:
-	@bash scripts/intree.sh patch "$${KSRC:-$$(ls -d $${XDG_CACHE_HOME:-$$HOME/.cache}/mdev-rs/src-*/linux-source-7.3 | head -1)}" build/mdev-rs-intree.patch
+	@bash scripts/intree.sh patch "$${KSRC:-}" build/mdev-rs-intree.patch
 clean:
 	rm -rf build
 endif

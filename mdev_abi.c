@@ -326,13 +326,14 @@ static void mdev_abi_device_release(struct device *dev)
  * mdev_abi_device_alloc() - allocate and initialise an mdev device
  * @parent: the parent device
  * @type: the vendor type the device is created from
- * @uuid: a validated 36-character UUID string (any case)
+ * @uuid: the device name: a validated UUID in its canonical lower-case form
  * @groups: the core's device attribute groups
  * @core: core state, moved (copied bytewise) into the device on success and
  *	  dropped at release
  * @size: size of @core, at most %MDEV_ABI_CORE_SIZE
  *
- * The device is named by the lower-case form of @uuid, as the C core does.
+ * The device is named @uuid, as the C core names it ("%pUl"); naming it by
+ * the string skips formatting the UUID twice.
  * On success the caller holds the reference from device_initialize(); a
  * later put_device() may release it, which hands the core state back to the
  * core.
@@ -354,7 +355,7 @@ struct device *mdev_abi_device_alloc(struct device *parent,
 		return NULL;
 
 	if (guid_parse(uuid, &d->mdev.uuid) ||
-	    dev_set_name(&d->mdev.dev, "%pUl", &d->mdev.uuid)) {
+	    dev_set_name(&d->mdev.dev, "%s", uuid)) {
 		kfree(d);
 		return NULL;
 	}

@@ -820,6 +820,31 @@ mod tests {
         assert!(parse_remove(b"-1") == Err(EINVAL));
         assert!(parse_remove(b"99999999999999999999999") == Err(EINVAL));
         assert!(parse_remove(b"") == Err(EINVAL));
+        // Either side of the stack copy: leading zeros are digits to `kstrtoul()`.
+        let mut zeros = [b'0'; 40];
+        for len in [31, 32, 40] {
+            zeros[len - 1] = b'1';
+            assert!(parse_remove(&zeros[..len]) == Ok(true));
+            zeros[len - 1] = b'0';
+            assert!(parse_remove(&zeros[..len]) == Ok(false));
+            zeros[len - 1] = b'x';
+            assert!(parse_remove(&zeros[..len]) == Err(EINVAL));
+            zeros[len - 1] = b'0';
+        }
+    }
+
+    #[test]
+    fn type_dir_name_join() {
+        let mut b = [0xffu8; 8];
+        let j = mdev_sysfs::join_name(&mut b, c"mtty", c"2");
+        assert_eq!(j.map(CStr::to_bytes), Some(&b"mtty-2"[..]));
+        assert!(mdev_sysfs::join_name(&mut b, c"mtty", c"12").is_some());
+        assert!(mdev_sysfs::join_name(&mut b, c"mtty", c"123").is_none());
+        assert!(mdev_sysfs::join_name(&mut b, c"mtty-long", c"").is_none());
+        assert_eq!(
+            mdev_sysfs::join_name(&mut b, c"", c"").map(CStr::to_bytes),
+            Some(&b"-"[..])
+        );
     }
 
     #[test]

@@ -355,19 +355,30 @@ impl TypeDir {
             .store(Arc::into_raw(owner.clone()).cast_mut(), Ordering::Relaxed);
         crate::live_get();
         let kobj = self.kobj();
+        let mut buf = [0u8; DIR_NAME_MAX];
         // SAFETY: `kobj` is zeroed and never initialised (`owner` was null); setting `kset`
         // before `kobject_init_and_add()` places the directory in the kset, as the C core does.
-        // The format takes two C strings.
+        // Each format takes as many C strings as it gets.
         let ret = unsafe {
             (*kobj).kset = kset.0.as_ptr();
-            bindings::kobject_init_and_add(
-                kobj,
-                &TYPE_KTYPE.0,
-                ptr::null_mut(),
-                c"%s-%s".as_char_ptr(),
-                prefix.as_char_ptr(),
-                name.as_char_ptr(),
-            )
+            match join_name(&mut buf, prefix, name) {
+                // A plain "%s" is copied, not formatted.
+                Some(joined) => bindings::kobject_init_and_add(
+                    kobj,
+                    &TYPE_KTYPE.0,
+                    ptr::null_mut(),
+                    c"%s".as_char_ptr(),
+                    joined.as_char_ptr(),
+                ),
+                None => bindings::kobject_init_and_add(
+                    kobj,
+                    &TYPE_KTYPE.0,
+                    ptr::null_mut(),
+                    c"%s-%s".as_char_ptr(),
+                    prefix.as_char_ptr(),
+                    name.as_char_ptr(),
+                ),
+            }
         };
         // INVARIANT: The kobject is initialised and owns the reference stored in `owner`, which
         // `type_release()` drops even on error.
@@ -380,6 +391,23 @@ impl TypeDir {
         self.registered.store(true, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// Room for most type directory names; longer ones are formatted by the kobject core.
+const DIR_NAME_MAX: usize = 128;
+
+/// `<prefix>-<name>` in `buf`, the name of a type directory; `None` if it does not fit.
+pub(crate) fn join_name<'a>(buf: &'a mut [u8], prefix: &CStr, name: &CStr) -> Option<&'a CStr> {
+    let (p, n) = (prefix.to_bytes(), name.to_bytes());
+    let (head, rest) = buf.split_at_mut_checked(p.len())?;
+    head.copy_from_slice(p);
+    let (dash, rest) = rest.split_first_mut()?;
+    *dash = b'-';
+    let (tail, rest) = rest.split_at_mut_checked(n.len())?;
+    tail.copy_from_slice(n);
+    *rest.first_mut()? = 0;
+    let len = p.len() + n.len() + 2;
+    CStr::from_bytes_with_nul(buf.get(..len)?).ok()
 }
 
 /// A counted reference to a [`TypeDir`].
@@ -679,10 +707,22 @@ impl RemoveRequest<'_> {
 /// Parses an unsigned integer as `kstrtoul(buf, 0, ..)` does.
 pub(crate) fn kstrtoul(buf: &[u8]) -> Result<u64> {
     // `kstrto*()` needs a C string; sysfs terminates the buffer but a copy keeps this safe for any
-    // caller and bounded by the sysfs page size.
-    let mut s = KVec::with_capacity(buf.len() + 1, GFP_KERNEL)?;
-    s.extend_from_slice(buf, GFP_KERNEL)?;
-    s.push(0, GFP_KERNEL)?;
+    // caller. Short input, the usual case, is copied to the stack.
+    let mut short = [0u8; 32];
+    let mut long = KVec::new();
+    let s: &[u8] = match short.split_at_mut_checked(buf.len()) {
+        // Room for the NUL: the rest of `short` is zeroed.
+        Some((head, [_, ..])) => {
+            head.copy_from_slice(buf);
+            &short
+        }
+        _ => {
+            long.reserve(buf.len() + 1, GFP_KERNEL)?;
+            long.extend_from_slice(buf, GFP_KERNEL)?;
+            long.push(0, GFP_KERNEL)?;
+            &long
+        }
+    };
     let mut v: u64 = 0;
     // SAFETY: `s` is NUL-terminated and `v` is a valid output location.
     to_result(unsafe { bindings::kstrtoull(s.as_ptr().cast(), 0, &mut v) })?;

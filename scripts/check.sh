@@ -14,7 +14,7 @@ t0=$(date +%s)
 if [ -z "${KDIR:-}" ]; then
 	bash "$TOP/scripts/deps.sh" $([ "$mode" = bench ] && echo bench)
 	KOBJ=$(bash "$TOP/scripts/kernel.sh" $flavour)
-	KSRC=$(ls -d "$CACHE"/src-*/linux-source-7.3 | head -1)
+	KSRC=$(pristine_src)
 	export KSRC
 	MK=(make -C "$KSRC" O="$KOBJ")
 else

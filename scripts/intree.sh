@@ -5,10 +5,12 @@
 # C one (so the two are exclusive by construction) and is built in. The mtty_rs sample is
 # built as a module along with the C mtty sample.
 #   intree.sh apply KSRC         install into KSRC (idempotent; files are replaced, not edited)
-#   intree.sh patch KSRC OUT     write a patch against the pristine KSRC (git apply / patch -p1)
+#   intree.sh patch KSRC OUT     write a patch against the pristine KSRC (git apply / patch -p1);
+#                                an empty KSRC means the tree that kernel.sh unpacked
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cmd=${1:-} ksrc=${2:-}
+[ "$cmd" = patch ] && [ -z "$ksrc" ] && ksrc=$(pristine_src)
 [ -f "$ksrc/drivers/vfio/mdev/mdev_core.c" ] || die "usage: intree.sh apply|patch KSRC [OUT]; KSRC must be a 7.3 source tree"
 
 install() {	# DEST_ROOT

@@ -119,9 +119,9 @@ pub(crate) fn parse_remove(buf: &[u8]) -> Result<bool> {
 /// Global index of mdev devices by UUID, across all parents.
 ///
 /// An entry lives from `create` until the device is released, as in the C core, so a UUID is
-/// busy until its last reference is gone. The value is the device's `active` flag.
+/// busy until its last reference is gone.
 struct Index {
-    /// Accounted devices by UUID; also guards `mdev_device::active`.
+    /// Accounted devices by UUID.
     uuids: Option<UuidIndex>,
 }
 
@@ -357,29 +357,44 @@ impl ParentShared {
     }
 
     /// Enters the gate, failing with `ENODEV` unless the parent is registered and not being
-    /// unregistered (never blocks); returns the registration with the proof.
-    fn enter(&self) -> Result<(GateUser<'_>, RegView)> {
-        let mut g = self.gate.lock();
-        let g = g.as_mut().project();
+    /// unregistered (never blocks), and runs `f` on the registration in the same critical
+    /// section; returns the proof with what `f` returned. If `f` fails, the gate is left.
+    fn enter_with<T>(
+        &self,
+        f: impl FnOnce(&GateUser<'_>, &RegView) -> Result<T>,
+    ) -> Result<(GateUser<'_>, T)> {
+        let mut guard = self.gate.lock();
+        let g = guard.as_mut().project();
         let view = match g.view {
-            Some(v) if *g.open => v.clone(),
+            Some(v) if *g.open => v,
             _ => return Err(ENODEV),
         };
         *g.users += 1;
-        Ok((
-            GateUser {
-                shared: self,
-                left: false,
-            },
-            view,
-        ))
+        let mut user = GateUser {
+            shared: self,
+            left: false,
+        };
+        match f(&user, view) {
+            Ok(t) => Ok((user, t)),
+            Err(e) => {
+                user.leave(guard.as_mut());
+                Err(e)
+            }
+        }
     }
 
-    /// Enters the gate and takes `dev` off the device list, for its removal.
+    /// Marks `dev` inactive, enters the gate and takes `dev` off the device list, for its
+    /// removal; the errors and their order are the C core's.
     fn enter_take(&self, dev: &Device) -> Result<(GateUser<'_>, ARef<Device>)> {
         let mut g = self.gate.lock();
         let g = g.as_mut().project();
+        // Not yet listed, or already taken by another remove or by unregistration.
+        if !mdev_abi::device_active(dev) {
+            return Err(EAGAIN);
+        }
+        set_active(dev, false);
         if !*g.open {
+            // Unregistration, which has closed the gate, removes it.
             return Err(ENODEV);
         }
         let dev = g.devices.take(dev).ok_or(ENODEV)?;
@@ -391,9 +406,11 @@ impl ParentShared {
         Ok((user, dev))
     }
 
-    /// Takes the oldest device off the list.
+    /// Takes the oldest device off the list and marks it inactive.
     fn pop_device(&self) -> Option<ARef<Device>> {
-        self.gate.lock().as_mut().project().devices.pop()
+        let mut g = self.gate.lock();
+        let dev = g.as_mut().project().devices.pop();
+        dev.inspect(|d| set_active(d, false))
     }
 
     /// The registration, for attribute reads.
@@ -422,7 +439,8 @@ impl ParentShared {
         while g.users != 0 {
             self.drained.wait(&mut g);
         }
-        g.as_mut().project().devices.pop()
+        let dev = g.as_mut().project().devices.pop();
+        dev.inspect(|d| set_active(d, false))
     }
 }
 
@@ -515,22 +533,28 @@ impl<'a> TypeRef<'a> {
 /// Creates an mdev device of the type behind `td`.
 fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
     let shared = &td.shared;
-    let (mut user, view) = shared.enter()?;
-    let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
-    let core = MdevCore {
-        uuid,
-        shared: (*shared).into(),
-        links: shared.types.links(td.index, &user).ok_or(ENODEV)?,
-    };
-    // Allocate before any accounting, so that a failed allocation changes nothing. From here
-    // `device_released()` undoes whatever accounting is done, on every path; on an error `dev`
-    // is dropped after the index lock, which its release takes.
-    let dev = mdev_abi::device_alloc(&view.dev, tinfo.raw, core)?;
+    // Allocate before any accounting, so that a failed allocation changes nothing; under the
+    // gate lock, which keeps the registration's reference to the parent for the new device
+    // until `device_add()` takes its own. From here `device_released()` undoes whatever
+    // accounting is done, on every path; on an error `dev` is dropped after the index lock,
+    // which its release takes.
+    let (mut user, (dev, drv)) = shared.enter_with(|user, view| {
+        let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
+        let core = MdevCore {
+            uuid,
+            shared: (*shared).into(),
+            links: shared.types.links(td.index, user).ok_or(ENODEV)?,
+        };
+        Ok((
+            mdev_abi::device_alloc(&view.dev, tinfo.raw, core)?,
+            view.drv,
+        ))
+    })?;
     live_get();
     let accounted = account(&mut INDEX.lock(), shared, &dev);
     accounted?;
     mdev_abi::device_add(&dev)?;
-    if let Err(e) = attach_and_link(&view, &dev) {
+    if let Err(e) = attach_and_link(drv, &dev) {
         mdev_abi::device_del(&dev);
         return Err(e);
     }
@@ -557,14 +581,14 @@ fn account(idx: &mut Index, shared: &ParentShared, dev: &Device) -> Result {
     Ok(())
 }
 
-fn attach_and_link(view: &RegView, dev: &ARef<Device>) -> Result {
-    view.drv.attach(dev)?;
+fn attach_and_link(drv: VendorDriver, dev: &ARef<Device>) -> Result {
+    drv.attach(dev)?;
     let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
     core.links.link(dev, core.uuid.to_name().as_cstr())
 }
 
-/// Records whether a device is active, in `mdev_device::active`: set under the gate lock when
-/// the device is listed, cleared under the index lock.
+/// Records whether a device is active, in `mdev_device::active`, under its parent's gate lock:
+/// a device is active while it is on the gate's device list.
 fn set_active(dev: &Device, active: bool) {
     mdev_abi::device_set_active(dev, active);
 }
@@ -588,13 +612,6 @@ pub(crate) fn remove_store(req: &RemoveRequest<'_>, buf: &[u8]) -> Result {
 
 fn device_remove(dev: &Device) -> Result {
     let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
-    {
-        let _idx = INDEX.lock();
-        if !mdev_abi::device_active(dev) {
-            return Err(EAGAIN);
-        }
-        set_active(dev, false);
-    }
     // The list's reference may be the last one: keep the registration alive past it.
     let shared = core.shared.clone();
     let (_user, dev) = shared.enter_take(dev)?;
@@ -671,10 +688,6 @@ fn teardown(shared: Arc<ParentShared>) {
     // In creation order, as the C core walks the parent's children.
     let mut next = shared.drain();
     while let Some(dev) = next {
-        {
-            let _idx = INDEX.lock();
-            set_active(&dev, false);
-        }
         remove_common(dev);
         next = shared.pop_device();
     }
@@ -958,7 +971,7 @@ mod tests {
         assert!(store(&p, 0, TypeAttr::Create, U1) == Err(ENODEV));
         assert_eq!(avail(&p), 2);
         assert!(INDEX.lock().uuids.as_ref().is_none_or(|t| t.is_empty()));
-        assert!(p.enter().is_err());
+        assert!(p.enter_with(|_, _| Ok(())).is_err());
         Ok(())
     }
 

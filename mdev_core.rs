@@ -408,9 +408,7 @@ impl ParentShared {
 
     /// Takes the oldest device off the list and marks it inactive.
     fn pop_device(&self) -> Option<ARef<Device>> {
-        let mut g = self.gate.lock();
-        let dev = g.as_mut().project().devices.pop();
-        dev.inspect(|d| set_active(d, false))
+        take_oldest(self.gate.lock().as_mut())
     }
 
     /// The registration, for attribute reads.
@@ -439,9 +437,14 @@ impl ParentShared {
         while g.users != 0 {
             self.drained.wait(&mut g);
         }
-        let dev = g.as_mut().project().devices.pop();
-        dev.inspect(|d| set_active(d, false))
+        take_oldest(g.as_mut())
     }
+}
+
+/// Takes the oldest device off a gate's list and marks it inactive, under the gate lock.
+fn take_oldest(g: Pin<&mut Gate>) -> Option<ARef<Device>> {
+    let dev = g.project().devices.pop();
+    dev.inspect(|d| set_active(d, false))
 }
 
 /// The core state of one mdev device, stored in the device and dropped at its release.

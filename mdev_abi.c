@@ -167,19 +167,24 @@ void mdev_unregister_parent(struct mdev_parent *parent)
 EXPORT_SYMBOL(mdev_unregister_parent);
 
 /**
- * mdev_abi_parent_init() - fill the vendor's parent structure
+ * mdev_abi_parent_init() - fill the vendor's parent structure and check it
  * @parent: vendor-embedded parent structure
  * @dev: the parent device
  * @drv: the vendor driver
  * @types: the supported types
  * @nr_types: number of entries in @types
+ * @info: filled with what the core keeps of @drv
  *
- * Sets the fields that vendor drivers may read, as the C core does.
+ * Sets the fields that vendor drivers may read, as the C core does, and links each usable
+ * type to @parent.
+ *
+ * Return: 0, or -EINVAL if @drv has no device_api or a type is NULL or has no sysfs_name.
  */
-void mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
-			  struct mdev_driver *drv, struct mdev_type **types,
-			  unsigned int nr_types)
+int mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
+			 struct mdev_driver *drv, struct mdev_type **types,
+			 unsigned int nr_types, struct mdev_abi_drv_info *info)
 {
+	int ret = drv->device_api ? 0 : -EINVAL;
 	unsigned int i;
 
 	memset(parent, 0, sizeof(*parent));
@@ -189,8 +194,34 @@ void mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
 	parent->types = types;
 	parent->nr_types = nr_types;
 	atomic_set(&parent->available_instances, drv->max_instances);
-	for (i = 0; i < nr_types; i++)
+	for (i = 0; i < nr_types; i++) {
+		if (!mdev_abi_type(types, i)) {
+			ret = -EINVAL;
+			continue;
+		}
 		types[i]->parent = parent;
+	}
+	info->max_instances = drv->max_instances;
+	info->counted = !drv->get_available;
+	info->described = !!drv->show_description;
+	return ret;
+}
+
+/**
+ * mdev_abi_kset_get_ownership() - ownership of mdev_supported_types
+ * @kobj: the kset's kobject
+ * @uid: set to the parent's owner
+ * @gid: set to the parent's group
+ *
+ * That of the parent device, as for a kset made by kset_create_and_add().
+ */
+void mdev_abi_kset_get_ownership(const struct kobject *kobj, kuid_t *uid,
+				 kgid_t *gid)
+{
+	const struct kobject *p = kobj->parent;
+
+	if (p && p->ktype && p->ktype->get_ownership)
+		p->ktype->get_ownership(p, uid, gid);
 }
 
 /**
@@ -238,39 +269,6 @@ const char *mdev_abi_type_pretty_name(const struct mdev_type *type)
 const char *mdev_abi_drv_device_api(const struct mdev_driver *drv)
 {
 	return drv->device_api;
-}
-
-/**
- * mdev_abi_drv_max_instances() - the max_instances of a driver
- * @drv: the vendor driver
- *
- * Return: the count used when the driver has no get_available.
- */
-unsigned int mdev_abi_drv_max_instances(const struct mdev_driver *drv)
-{
-	return drv->max_instances;
-}
-
-/**
- * mdev_abi_drv_has_get_available() - whether a driver counts instances itself
- * @drv: the vendor driver
- *
- * Return: true if @drv->get_available is set.
- */
-bool mdev_abi_drv_has_get_available(const struct mdev_driver *drv)
-{
-	return drv->get_available;
-}
-
-/**
- * mdev_abi_drv_has_description() - whether a driver describes its types
- * @drv: the vendor driver
- *
- * Return: true if @drv->show_description is set.
- */
-bool mdev_abi_drv_has_description(const struct mdev_driver *drv)
-{
-	return drv->show_description;
 }
 
 /**
@@ -327,6 +325,7 @@ static void mdev_abi_device_release(struct device *dev)
  * @parent: the parent device
  * @type: the vendor type the device is created from
  * @uuid: the device name: a validated UUID in its canonical lower-case form
+ * @guid: the same UUID as the 16 bytes of a guid_t, as guid_parse() gives them
  * @groups: the core's device attribute groups
  * @core: core state, moved (copied bytewise) into the device on success and
  *	  dropped at release
@@ -343,6 +342,7 @@ static void mdev_abi_device_release(struct device *dev)
  */
 struct device *mdev_abi_device_alloc(struct device *parent,
 				     struct mdev_type *type, const char *uuid,
+				     const u8 *guid,
 				     const struct attribute_group **groups,
 				     const void *core, size_t size)
 {
@@ -354,11 +354,11 @@ struct device *mdev_abi_device_alloc(struct device *parent,
 	if (!d)
 		return NULL;
 
-	if (guid_parse(uuid, &d->mdev.uuid) ||
-	    dev_set_name(&d->mdev.dev, "%s", uuid)) {
+	if (dev_set_name(&d->mdev.dev, "%s", uuid)) {
 		kfree(d);
 		return NULL;
 	}
+	memcpy(d->mdev.uuid.b, guid, sizeof(d->mdev.uuid.b));
 
 	device_initialize(&d->mdev.dev);
 	d->mdev.dev.parent = parent;
@@ -660,6 +660,42 @@ void mdev_abi_kunit_set_names(void *f, const char *device_api, unsigned int i,
 	p->drv.device_api = device_api;
 	if (i < ARRAY_SIZE(p->types))
 		p->types[i].sysfs_name = sysfs_name;
+}
+
+/**
+ * mdev_abi_kunit_set_type() - make a fixture's type array entry NULL or not
+ * @f: a fixture, not registered
+ * @i: index of a type
+ * @present: point entry @i at its type (true) or leave it NULL
+ */
+void mdev_abi_kunit_set_type(void *f, unsigned int i, bool present)
+{
+	struct mdev_abi_kunit_fixture *p = f;
+
+	if (i < ARRAY_SIZE(p->ptrs))
+		p->ptrs[i] = present ? &p->types[i] : NULL;
+}
+
+/**
+ * mdev_abi_kunit_uuid_check() - compare an mdev's uuid with its name
+ * @parent: the parent device
+ * @name: the name of an mdev device of @parent
+ *
+ * Return: 1 if the device's uuid is what guid_parse() makes of its name, 0 if
+ * not, -ENODEV if @parent has no such child.
+ */
+int mdev_abi_kunit_uuid_check(struct device *parent, const char *name)
+{
+	struct device *dev = device_find_child_by_name(parent, name);
+	guid_t g;
+	int ret;
+
+	if (!dev)
+		return -ENODEV;
+	ret = !guid_parse(dev_name(dev), &g) &&
+	      guid_equal(&g, &to_mdev_device(dev)->uuid);
+	put_device(dev);
+	return ret;
 }
 
 /**

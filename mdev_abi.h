@@ -19,16 +19,24 @@ void mdev_rs_device_release(struct device *dev, void *core);
 int mdev_abi_bus_register(void);
 void mdev_abi_bus_unregister(void);
 bool mdev_abi_is_mdev(const struct device *dev);
-void mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
-			  struct mdev_driver *drv, struct mdev_type **types,
-			  unsigned int nr_types);
+/* What the core keeps of a vendor driver, read at registration. */
+struct mdev_abi_drv_info {
+	unsigned int max_instances;
+	/* No get_available: the core counts instances. */
+	bool counted;
+	/* show_description is set. */
+	bool described;
+};
+
+int mdev_abi_parent_init(struct mdev_parent *parent, struct device *dev,
+			 struct mdev_driver *drv, struct mdev_type **types,
+			 unsigned int nr_types, struct mdev_abi_drv_info *info);
+void mdev_abi_kset_get_ownership(const struct kobject *kobj, kuid_t *uid,
+				 kgid_t *gid);
 struct mdev_type *mdev_abi_type(struct mdev_type **types, unsigned int i);
 const char *mdev_abi_type_sysfs_name(const struct mdev_type *type);
 const char *mdev_abi_type_pretty_name(const struct mdev_type *type);
 const char *mdev_abi_drv_device_api(const struct mdev_driver *drv);
-unsigned int mdev_abi_drv_max_instances(const struct mdev_driver *drv);
-bool mdev_abi_drv_has_get_available(const struct mdev_driver *drv);
-bool mdev_abi_drv_has_description(const struct mdev_driver *drv);
 unsigned int mdev_abi_drv_get_available(struct mdev_driver *drv,
 					struct mdev_type *type);
 ssize_t mdev_abi_drv_show_description(struct mdev_driver *drv,
@@ -36,6 +44,7 @@ ssize_t mdev_abi_drv_show_description(struct mdev_driver *drv,
 struct device_driver *mdev_abi_drv_driver(struct mdev_driver *drv);
 struct device *mdev_abi_device_alloc(struct device *parent,
 				     struct mdev_type *type, const char *uuid,
+				     const u8 *guid,
 				     const struct attribute_group **groups,
 				     const void *core, size_t size);
 void *mdev_abi_device_core(struct device *dev);
@@ -58,6 +67,8 @@ void mdev_abi_kunit_unregister(void *f);
 void mdev_abi_kunit_parent_free(void *f);
 void mdev_abi_kunit_set_names(void *f, const char *device_api, unsigned int i,
 			      const char *sysfs_name);
+void mdev_abi_kunit_set_type(void *f, unsigned int i, bool present);
+int mdev_abi_kunit_uuid_check(struct device *parent, const char *name);
 struct mdev_parent *mdev_abi_kunit_parent(void *f);
 
 #endif

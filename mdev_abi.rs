@@ -47,6 +47,8 @@ opaque!(
     RawType
 );
 
+pub(crate) use ffi::mdev_abi_kset_get_ownership as kset_get_ownership;
+
 mod ffi {
     use super::*;
 
@@ -62,14 +64,17 @@ mod ffi {
             drv: *mut RawDriver,
             types: *mut *mut RawType,
             nr_types: c_uint,
+            info: *mut DrvInfo,
+        ) -> c_int;
+        pub(crate) fn mdev_abi_kset_get_ownership(
+            kobj: *const bindings::kobject,
+            uid: *mut bindings::kuid_t,
+            gid: *mut bindings::kgid_t,
         );
         pub(super) fn mdev_abi_type(types: *mut *mut RawType, i: c_uint) -> *mut RawType;
         pub(super) fn mdev_abi_type_sysfs_name(t: *const RawType) -> *const c_char;
         pub(super) fn mdev_abi_type_pretty_name(t: *const RawType) -> *const c_char;
         pub(super) fn mdev_abi_drv_device_api(drv: *const RawDriver) -> *const c_char;
-        pub(super) fn mdev_abi_drv_max_instances(drv: *const RawDriver) -> c_uint;
-        pub(super) fn mdev_abi_drv_has_get_available(drv: *const RawDriver) -> bool;
-        pub(super) fn mdev_abi_drv_has_description(drv: *const RawDriver) -> bool;
         pub(super) fn mdev_abi_drv_get_available(drv: *mut RawDriver, t: *mut RawType) -> c_uint;
         pub(super) fn mdev_abi_drv_show_description(
             drv: *mut RawDriver,
@@ -81,6 +86,7 @@ mod ffi {
             parent: *mut bindings::device,
             t: *mut RawType,
             uuid: *const c_char,
+            guid: *const u8,
             groups: *const *const bindings::attribute_group,
             core: *const c_void,
             size: usize,
@@ -128,6 +134,11 @@ mod ffi {
             i: c_uint,
             sysfs_name: *const c_char,
         );
+        pub(crate) fn mdev_abi_kunit_set_type(f: *mut c_void, i: c_uint, present: bool);
+        pub(crate) fn mdev_abi_kunit_uuid_check(
+            parent: *mut bindings::device,
+            name: *const c_char,
+        ) -> c_int;
         pub(crate) fn mdev_abi_kunit_parent(f: *mut c_void) -> *mut RawParent;
     }
 }
@@ -255,37 +266,47 @@ impl Vendor {
         self.parent.as_ptr()
     }
 
-    /// Initialises the vendor's `struct mdev_parent` fields, as the C core does.
-    pub(crate) fn init_parent(&self, dev: &Device) {
-        // SAFETY: By the type invariants all pointers are valid; `dev` is a valid device.
-        unsafe {
+    /// Initialises the vendor's `struct mdev_parent` fields, as the C core does, and reads what
+    /// the core keeps of the driver; `EINVAL` if the driver has no `device_api` or a type is NULL
+    /// or has no `sysfs_name`.
+    pub(crate) fn init_parent(&self, dev: &Device) -> Result<(VendorTypes, DrvInfo)> {
+        let mut info = DrvInfo::default();
+        // SAFETY: By the type invariants all pointers are valid; `dev` is a valid device and
+        // `info` is writable.
+        to_result(unsafe {
             ffi::mdev_abi_parent_init(
                 self.parent.as_ptr(),
                 raw_dev(dev),
                 self.drv.as_ptr(),
                 self.types,
                 self.nr_types,
+                &mut info,
             )
-        }
+        })?;
+        // INVARIANT: Valid until unregistration (type invariants of `Self`).
+        let types = VendorTypes {
+            types: self.types,
+            nr: self.nr_types,
+        };
+        Ok((types, info))
     }
 
     /// The driver's description of how it counts instances and describes types.
     pub(crate) fn driver(&self) -> VendorDriver {
         VendorDriver(self.drv)
     }
+}
 
-    /// The types, read in place; `EINVAL` if one is NULL or has no `sysfs_name`.
-    pub(crate) fn types(&self) -> Result<VendorTypes> {
-        // INVARIANT: Valid until unregistration (type invariants of `Self`).
-        let v = VendorTypes {
-            types: self.types,
-            nr: self.nr_types,
-        };
-        for i in 0..v.len() {
-            v.get(i).ok_or(EINVAL)?;
-        }
-        Ok(v)
-    }
+/// What the core keeps of a vendor driver, read at registration: `struct mdev_abi_drv_info`.
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+pub(crate) struct DrvInfo {
+    /// `max_instances`.
+    pub(crate) max_instances: c_uint,
+    /// The driver has no `get_available`: the core counts instances.
+    pub(crate) counted: bool,
+    /// The driver has `show_description`.
+    pub(crate) described: bool,
 }
 
 /// The `types` array of a registration, in vendor memory, as the C core uses it.
@@ -356,31 +377,13 @@ impl VendorDriver {
         unsafe { vendor_cstr(ffi::mdev_abi_drv_device_api(self.0.as_ptr())) }
     }
 
-    /// `max_instances`.
-    pub(crate) fn max_instances(&self) -> u32 {
-        // SAFETY: The driver is valid (type invariants).
-        unsafe { ffi::mdev_abi_drv_max_instances(self.0.as_ptr()) }
-    }
-
-    /// Whether the driver provides `get_available`.
-    pub(crate) fn has_get_available(&self) -> bool {
-        // SAFETY: The driver is valid (type invariants).
-        unsafe { ffi::mdev_abi_drv_has_get_available(self.0.as_ptr()) }
-    }
-
-    /// Whether the driver provides `show_description`.
-    pub(crate) fn has_description(&self) -> bool {
-        // SAFETY: The driver is valid (type invariants).
-        unsafe { ffi::mdev_abi_drv_has_description(self.0.as_ptr()) }
-    }
-
-    /// Calls `get_available`; only valid if [`Self::has_get_available`].
+    /// Calls `get_available`; only valid if the driver has it ([`DrvInfo::counted`] is unset).
     pub(crate) fn get_available(&self, t: VendorType) -> u32 {
         // SAFETY: Driver and type are valid (type invariants); the callback is set.
         unsafe { ffi::mdev_abi_drv_get_available(self.0.as_ptr(), t.0.as_ptr()) }
     }
 
-    /// Calls `show_description` into a sysfs page; only valid if [`Self::has_description`].
+    /// Calls `show_description` into a sysfs page; only valid if [`DrvInfo::described`].
     pub(crate) fn show_description(&self, t: VendorType, page: &mut Page<'_>) -> Result {
         page.fill_raw(|buf| {
             // SAFETY: Driver and type are valid (type invariants); `buf` is the sysfs page.
@@ -411,16 +414,18 @@ const _: () = assert!(
 pub(crate) fn device_alloc(parent: &Device, t: VendorType, core: MdevCore) -> Result<ARef<Device>> {
     let name = core.uuid().to_name();
     let name = name.as_cstr().as_char_ptr();
+    let guid = core.uuid().to_guid();
     let core = ManuallyDrop::new(core);
     // The C side copies `name` and reads `core` bytewise, which moves it: it is not used again
     // on success. Its storage is 8-byte aligned and large enough (asserted above).
-    // SAFETY: `parent` is valid, `t` a registered vendor type, `name` a UUID C string alive
-    // during the call, the groups a NULL-terminated static array, `core` valid for `size`.
+    // SAFETY: `parent` is valid, `t` a registered vendor type, `name` a UUID C string and `guid`
+    // 16 bytes, both alive during the call, the groups a NULL-terminated static array, `core` valid for `size`.
     let dev = unsafe {
         ffi::mdev_abi_device_alloc(
             raw_dev(parent),
             t.0.as_ptr(),
             name,
+            guid.as_ptr(),
             mdev_sysfs::device_groups(),
             (&raw const *core).cast(),
             core::mem::size_of::<MdevCore>(),
@@ -690,6 +695,22 @@ pub(crate) mod kunit {
             // SAFETY: The fixture is live (type invariants).
             unsafe { ffi::mdev_abi_kunit_parent(self.0.as_ptr()) }
         }
+
+        /// Makes entry `i` of the type array NULL (`present` false) or not; only while not
+        /// registered.
+        pub(crate) fn set_type(&self, i: u32, present: bool) {
+            // SAFETY: The fixture is live (type invariants).
+            unsafe { ffi::mdev_abi_kunit_set_type(self.0.as_ptr(), i, present) }
+        }
+    }
+
+    /// Whether the mdev device `name` of `parent` has, in `mdev->uuid`, what `guid_parse()`
+    /// makes of its name; `ENODEV` if there is no such device.
+    pub(crate) fn uuid_matches_name(parent: &Device, name: &CStr) -> Result<bool> {
+        // SAFETY: `parent` is a valid device and `name` a C string.
+        let r = unsafe { ffi::mdev_abi_kunit_uuid_check(raw_dev(parent), name.as_char_ptr()) };
+        to_result(r)?;
+        Ok(r == 1)
     }
 
     impl Drop for Fixture {

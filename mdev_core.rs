@@ -18,8 +18,10 @@ use kernel::{
     sync::{aref::ARef, Arc, ArcBorrow, CondVar, Mutex, UniqueArc},
     time::{delay::fsleep, Delta},
 };
-use mdev_abi::{DeviceList, RawParent, Released, UuidIndex, Vendor, VendorDriver, VendorTypes};
-use mdev_sysfs::{CompatClass, Kset, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
+use mdev_abi::{
+    DeviceList, DrvInfo, RawParent, Released, UuidIndex, Vendor, VendorDriver, VendorTypes,
+};
+use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
 use mdev_uevent::State;
 
 module! {
@@ -61,6 +63,17 @@ impl Uuid {
             i += 2;
         }
         Ok(Self(out))
+    }
+
+    /// The 16 bytes of the `guid_t` that `guid_parse()` makes of this UUID's string: the first
+    /// three groups are little-endian.
+    pub(crate) fn to_guid(self) -> [u8; 16] {
+        const GUID_INDEX: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+        let mut out = [0u8; 16];
+        for (&i, &b) in GUID_INDEX.iter().zip(self.0.iter()) {
+            out[i] = b;
+        }
+        out
     }
 
     /// The canonical lower-case string, the device name; no allocation.
@@ -229,8 +242,6 @@ struct Gate {
     users: u32,
     /// The registration, while it lasts.
     view: Option<RegView>,
-    /// `mdev_supported_types`, while registered.
-    kset: Option<Kset>,
     /// Live mdev devices in creation order, each holding the reference from
     /// `device_initialize()`; O(1) removal.
     #[pin]
@@ -325,21 +336,17 @@ impl Drop for GateUser<'_> {
 
 impl ParentShared {
     /// A closed registration of `view`.
-    fn new(view: RegView, key: usize) -> Result<impl PinInit<Self, Error>> {
+    fn new(view: RegView, info: DrvInfo, key: usize) -> Result<impl PinInit<Self, Error>> {
         let dev = mdev_abi::raw_dev(&view.dev) as usize;
         let types = TypeDirs::new(view.types.len())?;
-        let counted = !view.drv.has_get_available();
-        let described = view.drv.has_description();
-        let avail = AtomicU32::new(view.drv.max_instances());
         Ok(try_pin_init!(Self {
-            counted,
-            described,
-            avail,
+            counted: info.counted,
+            described: info.described,
+            avail: AtomicU32::new(info.max_instances),
             gate <- new_mutex!(pin_init!(Gate {
                 open: false,
                 users: 0,
                 view: Some(view),
-                kset: None,
                 devices <- DeviceList::new(),
             })),
             drained <- new_condvar!(),
@@ -417,17 +424,22 @@ impl ParentShared {
     }
 
     /// Closes the gate and, while registered, announces the unregistration and removes the
-    /// compat class link.
-    fn close(&self, compat: Option<&CompatClass>) {
+    /// compat class link. With no create or remove in flight, also takes the oldest device off
+    /// the list, as [`Self::drain`] would, in the same critical section.
+    fn close(&self, compat: Option<&CompatClass>) -> Closed {
         let mut g = self.gate.lock();
-        let g = g.as_mut().project();
-        *g.open = false;
-        if let Some(v) = g.view.as_ref() {
+        let gp = g.as_mut().project();
+        *gp.open = false;
+        if let Some(v) = gp.view.as_ref() {
             mdev_abi::dev_info(&v.dev, c"MDEV: Unregistering\n");
             if let Some(c) = compat {
                 c.remove_link(&v.dev);
             }
         }
+        if *gp.users != 0 {
+            return Closed::Busy;
+        }
+        Closed::Idle(take_oldest(g.as_mut()))
     }
 
     /// Waits for the creates and removes in flight once the gate is closed, then takes the
@@ -439,6 +451,14 @@ impl ParentShared {
         }
         take_oldest(g.as_mut())
     }
+}
+
+/// What closing a gate found.
+enum Closed {
+    /// Creates or removes were in flight: [`ParentShared::drain`] waits for them.
+    Busy,
+    /// None were: the oldest device, already taken off the list.
+    Idle(Option<ARef<Device>>),
 }
 
 /// Takes the oldest device off a gate's list and marks it inactive, under the gate lock.
@@ -630,18 +650,16 @@ pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
         kernel::warn_on!(true);
         return Err(EEXIST);
     }
-    vendor.init_parent(dev);
+    let (types, info) = vendor.init_parent(dev)?;
     let drv = vendor.driver();
-    drv.device_api().ok_or(EINVAL)?;
-    let types = vendor.types()?;
     let view = RegView {
         dev: dev.into(),
         drv,
         types,
     };
-    let parent = UniqueArc::pin_init(ParentShared::new(view, key)?, GFP_KERNEL)?;
+    let parent = UniqueArc::pin_init(ParentShared::new(view, info, key)?, GFP_KERNEL)?;
     let (parent, by_dev) = ListArc::<_, 0>::pair_from_pin_unique::<1>(parent);
-    let kset = TypeDirs::register(by_dev.as_arc(), dev, &types)?;
+    TypeDirs::register(by_dev.as_arc(), dev, &types)?;
 
     if let Some(c) = reg.compat.as_ref() {
         if c.create_link(dev).is_err() {
@@ -653,7 +671,6 @@ pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
     {
         let mut g = by_dev.gate.lock();
         let g = g.as_mut().project();
-        *g.kset = Some(kset);
         *g.open = true;
         // Under the core's own reference, as `unregistered`.
         if let Some(v) = g.view.as_ref() {
@@ -667,7 +684,7 @@ pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
 
 /// `mdev_unregister_parent()`.
 pub(crate) fn unregister_parent(key: *mut RawParent) {
-    let shared = {
+    let detached = {
         let mut reg = REGISTRY.lock();
         let Some(p) = reg.take(key as usize) else {
             kernel::warn_on!(true);
@@ -675,33 +692,31 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
         };
         detach(&reg, p)
     };
-    teardown(shared);
+    teardown(detached);
 }
 
 /// Completes taking a parent out of the registry: closes its gate to new creates and removes
 /// and removes its compat class link.
-fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Arc<ParentShared> {
+fn detach(reg: &Registry, p: ListArc<ParentShared>) -> (Arc<ParentShared>, Closed) {
     let shared = p.into_arc();
-    shared.close(reg.compat.as_ref());
-    shared
+    let closed = shared.close(reg.compat.as_ref());
+    (shared, closed)
 }
 
 /// Unregisters a parent taken out of the registry.
-fn teardown(shared: Arc<ParentShared>) {
+fn teardown((shared, closed): (Arc<ParentShared>, Closed)) {
     // In creation order, as the C core walks the parent's children.
-    let mut next = shared.drain();
+    let mut next = match closed {
+        Closed::Idle(dev) => dev,
+        Closed::Busy => shared.drain(),
+    };
     while let Some(dev) = next {
         remove_common(dev);
         next = shared.pop_device();
     }
     TypeDirs::unregister(&shared);
     // The type directories are gone or going; nothing reaches the view any more.
-    let (view, kset) = {
-        let mut g = shared.gate.lock();
-        let g = g.as_mut().project();
-        (g.view.take(), g.kset.take())
-    };
-    drop(kset);
+    let view = shared.gate.lock().as_mut().project().view.take();
     // The view holds the core's reference to the parent until the event is out.
     if let Some(v) = view.as_ref() {
         mdev_uevent::send(&v.dev, State::Unregistered);
@@ -744,7 +759,7 @@ impl Drop for MdevModule {
         // Statics are never dropped: free what the globals own here. Parents left registered
         // are a vendor bug; they are unregistered as the vendor should have done.
         loop {
-            let shared = {
+            let detached = {
                 let mut reg = REGISTRY.lock();
                 let Some(p) = reg.buckets.iter_mut().find_map(|b| b.pop_front()) else {
                     break;
@@ -752,7 +767,7 @@ impl Drop for MdevModule {
                 kernel::warn_on!(true);
                 detach(&reg, p)
             };
-            teardown(shared);
+            teardown(detached);
         }
         let compat = REGISTRY.lock().compat.take();
         drop(compat);
@@ -979,6 +994,21 @@ mod tests {
     }
 
     #[test]
+    fn device_uuid_is_guid_of_name() -> Result {
+        let (fdev, f) = registered(c"mdev-rs-kunit-guid", 1, 1)?;
+        let p = parent(f.parent())?;
+        let u = b"0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9";
+        store(&p, 0, TypeAttr::Create, u)?;
+        let name = Uuid::parse(u)?.to_name();
+        assert!(name.as_cstr() == c"0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9");
+        let dev: &Device = fdev.as_ref().as_ref();
+        let matched = mdev_abi::kunit::uuid_matches_name(dev, name.as_cstr());
+        f.unregister();
+        assert!(matched == Ok(true));
+        Ok(())
+    }
+
+    #[test]
     fn vendor_strings_checked() -> Result {
         let fdev = faux(c"mdev-rs-kunit-names")?;
         let dev: &Device = fdev.as_ref().as_ref();
@@ -988,6 +1018,12 @@ mod tests {
         f.set_names(None, 1, Some(c"2"));
         assert!(f.register(dev, 2) == Err(EINVAL));
         assert!(!REGISTRY.lock().contains(f.parent() as usize));
+        // A NULL entry in the type array is refused, not followed.
+        f.set_names(Some(c"vfio-pci"), 1, Some(c"2"));
+        f.set_type(1, false);
+        assert!(f.register(dev, 2) == Err(EINVAL));
+        assert!(!REGISTRY.lock().contains(f.parent() as usize));
+        f.set_type(1, true);
         f.set_names(Some(c"vfio-pci"), 1, Some(c"2"));
         f.register(dev, 2)?;
         f.unregister();

@@ -6,7 +6,7 @@
 //! This is the one place where the core touches kobjects and sysfs through raw bindings.
 
 use crate::{
-    mdev_abi::{raw_dev, VendorTypes},
+    mdev_abi::{self, raw_dev, VendorTypes},
     GateUser, ParentShared, TypeRef,
 };
 use core::{
@@ -221,6 +221,7 @@ const INLINE_TYPES: usize = 3;
 /// (`more` is never resized).
 #[pin_data]
 pub(crate) struct TypeDirs {
+    kset: TypesKset,
     inline: [TypeDir; INLINE_TYPES],
     more: KVec<TypeDir>,
     len: usize,
@@ -246,6 +247,7 @@ impl TypeDirs {
         }
         // INVARIANT: `more` is complete and resized no more.
         Ok(pin_init!(Self {
+            kset: TypesKset::new(),
             inline: core::array::from_fn(TypeDir::new),
             more,
             len: n,
@@ -268,19 +270,14 @@ impl TypeDirs {
 
     /// Creates `<dev>/mdev_supported_types/` and `<driver>-<sysfs_name>/` with `devices/` for
     /// each of `types`, as `parent_create_sysfs_files()` does; undoes all on error. Called
-    /// before the gate of `owner` first opens; dropping the kset after [`Self::unregister`]
-    /// completes the removal.
-    pub(crate) fn register(
-        owner: &Arc<ParentShared>,
-        dev: &Device,
-        types: &VendorTypes,
-    ) -> Result<Kset> {
+    /// before the gate of `owner` first opens.
+    pub(crate) fn register(owner: &Arc<ParentShared>, dev: &Device, types: &VendorTypes) -> Result {
         let this = owner.type_dirs();
-        let kset = Kset::new(dev)?;
+        this.kset.add(owner, dev)?;
         let prefix = driver_string(dev);
         for d in this.iter() {
             let added = match types.get(d.index) {
-                Some(t) => d.add(owner, &kset, prefix, t.sysfs_name()),
+                Some(t) => d.add(owner, &this.kset, prefix, t.sysfs_name()),
                 None => Err(EINVAL),
             };
             if let Err(e) = added {
@@ -288,14 +285,15 @@ impl TypeDirs {
                 return Err(e);
             }
         }
-        Ok(kset)
+        Ok(())
     }
 
-    /// Removes the type directories made by [`Self::register`], in the order of
+    /// Removes the directories made by [`Self::register`], in the order of
     /// `parent_remove_sysfs_files()`, once the gate is closed and drained. Kobject releases may
     /// come later; they keep `owner` alive.
     pub(crate) fn unregister(owner: &Arc<ParentShared>) {
-        for d in owner.type_dirs().iter() {
+        let this = owner.type_dirs();
+        for d in this.iter() {
             if !d.registered.swap(false, Ordering::Relaxed) {
                 continue;
             }
@@ -308,6 +306,7 @@ impl TypeDirs {
                 bindings::kobject_put(d.kobj());
             }
         }
+        this.kset.remove();
     }
 
     /// References that keep type `i`'s directories alive for one mdev device of the parent
@@ -347,7 +346,13 @@ impl TypeDir {
     }
 
     /// Registers this directory of `owner` in `kset`.
-    fn add(&self, owner: &Arc<ParentShared>, kset: &Kset, prefix: &CStr, name: &CStr) -> Result {
+    fn add(
+        &self,
+        owner: &Arc<ParentShared>,
+        kset: &TypesKset,
+        prefix: &CStr,
+        name: &CStr,
+    ) -> Result {
         if !self.owner.load(Ordering::Relaxed).is_null() {
             return Err(EBUSY);
         }
@@ -356,11 +361,11 @@ impl TypeDir {
         crate::live_get();
         let kobj = self.kobj();
         let mut buf = [0u8; DIR_NAME_MAX];
-        // SAFETY: `kobj` is zeroed and never initialised (`owner` was null); setting `kset`
-        // before `kobject_init_and_add()` places the directory in the kset, as the C core does.
-        // Each format takes as many C strings as it gets.
+        // SAFETY: `kobj` is zeroed and never initialised (`owner` was null); setting `kset`, which
+        // is registered, before `kobject_init_and_add()` places the directory in the kset, as the
+        // C core does. Each format takes as many C strings as it gets.
         let ret = unsafe {
-            (*kobj).kset = kset.0.as_ptr();
+            (*kobj).kset = kset.kset.get();
             match join_name(&mut buf, prefix, name) {
                 // A plain "%s" is copied, not formatted.
                 Some(joined) => bindings::kobject_init_and_add(
@@ -494,39 +499,113 @@ impl TypeLinks {
     }
 }
 
-/// `<parent>/mdev_supported_types/`.
+/// `<parent>/mdev_supported_types/`, stored in the parent's registration like the type
+/// directories: a kset registered as `kset_create_and_add()` would, without its allocation.
 ///
 /// # Invariants
 ///
-/// `0` was returned by `kset_create_and_add()` and is unregistered on drop.
-pub(crate) struct Kset(NonNull<bindings::kset>);
+/// While `kset` is registered and until `kset_release()`, `owner` holds a pointer from
+/// `Arc::into_raw()` whose reference the kobject owns; before, `owner` is null. `registered` is
+/// set while the kset is in sysfs, and then the `TypesKset` owns the initial reference of its
+/// kobject.
+#[repr(C)]
+pub(crate) struct TypesKset {
+    kset: Opaque<bindings::kset>,
+    owner: AtomicPtr<ParentShared>,
+    registered: AtomicBool,
+}
 
-// SAFETY: The kset is only registered and unregistered.
-unsafe impl Send for Kset {}
+// SAFETY: The kset is only used through the kobject API, which may be called from any thread;
+// the other fields are atomics.
+unsafe impl Send for TypesKset {}
 // SAFETY: As above.
-unsafe impl Sync for Kset {}
+unsafe impl Sync for TypesKset {}
 
-impl Kset {
-    /// Creates `mdev_supported_types` under `dev`.
-    pub(crate) fn new(dev: &Device) -> Result<Self> {
-        // SAFETY: `raw_dev(dev)` is a valid device in sysfs.
-        let k = unsafe {
-            bindings::kset_create_and_add(
+static KSET_KTYPE: Static<bindings::kobj_type> = Static({
+    let mut k: bindings::kobj_type = pin_init::zeroed();
+    k.release = Some(kset_release);
+    k.sysfs_ops = &raw const bindings::kobj_sysfs_ops;
+    k.get_ownership = Some(mdev_abi::kset_get_ownership);
+    k
+});
+
+impl TypesKset {
+    fn new() -> Self {
+        Self {
+            kset: Opaque::zeroed(),
+            owner: AtomicPtr::new(ptr::null_mut()),
+            registered: AtomicBool::new(false),
+        }
+    }
+
+    fn kobj(&self) -> *mut bindings::kobject {
+        // SAFETY: `self.kset.get()` points to a kset; taking a field's address reads nothing.
+        unsafe { &raw mut (*self.kset.get()).kobj }
+    }
+
+    /// Registers `mdev_supported_types` under `dev`, owned by `owner`.
+    fn add(&self, owner: &Arc<ParentShared>, dev: &Device) -> Result {
+        if !self.owner.load(Ordering::Relaxed).is_null() {
+            return Err(EBUSY);
+        }
+        let kobj = self.kobj();
+        // SAFETY: The kset is zeroed and was never registered (`owner` is null); the format takes
+        // one C string.
+        to_result(unsafe {
+            bindings::kobject_set_name(
+                kobj,
+                c"%s".as_char_ptr(),
                 c"mdev_supported_types".as_char_ptr(),
-                ptr::null(),
-                &raw mut (*raw_dev(dev)).kobj,
             )
+        })?;
+        let raw = Arc::into_raw(owner.clone()).cast_mut();
+        self.owner.store(raw, Ordering::Relaxed);
+        crate::live_get();
+        // SAFETY: As above, with a name now; `raw_dev(dev)` is a valid device in sysfs.
+        let ret = unsafe {
+            (*kobj).parent = &raw mut (*raw_dev(dev)).kobj;
+            (*kobj).ktype = &KSET_KTYPE.0;
+            bindings::kset_register(self.kset.get())
         };
-        // INVARIANT: Non-NULL results are registered ksets.
-        Ok(Self(NonNull::new(k).ok_or(ENOMEM)?))
+        if ret != 0 {
+            // `kset_register()` freed the name; no reference was handed out and no release will
+            // come.
+            // INVARIANT: Not registered.
+            self.owner.store(ptr::null_mut(), Ordering::Relaxed);
+            // SAFETY: `raw` came from `Arc::into_raw()` above and nothing else owns it.
+            drop(unsafe { Arc::from_raw(raw) });
+            crate::live_put();
+            return Err(Error::from_errno(ret));
+        }
+        // INVARIANT: Registered; the kobject owns the reference behind `owner`, and the initial
+        // reference is ours.
+        self.registered.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// `kset_unregister()`, if registered.
+    fn remove(&self) {
+        if self.registered.swap(false, Ordering::Relaxed) {
+            // SAFETY: Registered and now marked not, so the initial reference is ours to drop.
+            unsafe { bindings::kset_unregister(self.kset.get()) }
+        }
     }
 }
 
-impl Drop for Kset {
-    fn drop(&mut self) {
-        // SAFETY: Registered by `new()` (type invariants).
-        unsafe { bindings::kset_unregister(self.0.as_ptr()) }
-    }
+/// kobject `release` of `mdev_supported_types`.
+///
+/// # Safety
+///
+/// `kobj` must be the kobject of a registered `TypesKset` whose last reference was just dropped.
+unsafe extern "C" fn kset_release(kobj: *mut bindings::kobject) {
+    // SAFETY: `kobj` is in the `kset` of a `TypesKset` (caller guarantee), its first field in a
+    // `#[repr(C)]` struct, and `Opaque` is transparent.
+    let this = unsafe { &*kernel::container_of!(kobj, bindings::kset, kobj).cast::<TypesKset>() };
+    let owner = this.owner.load(Ordering::Relaxed);
+    // SAFETY: The kobject owned the reference behind `owner` (type invariants); this is its
+    // release. Dropping it may free the `TypesKset`, which is not used after.
+    drop(unsafe { Arc::from_raw(owner) });
+    crate::live_put();
 }
 
 /// `/sys/class/mdev_bus`.

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Summarise a `make bench` console log.
+"""Summarise the console logs of `make bench`.
 
-Reads the "BENCH core=C round=R metric=M x=X value=V" lines and writes to OUTDIR:
-bench.json (every sample, and median/min/max per core with the ratio ours/upstream),
-bench.md (the table) and scaling.png (time per create against live mdevs, both cores).
+Reads the "BENCH core=C round=R metric=M x=X value=V" lines of each log and writes to OUTDIR:
+bench.json (per clock: every sample, and median/min/max per core with the ratio ours/upstream),
+bench.md (a table per clock) and scaling.png (time per create against live mdevs, both cores).
+CONSOLE_LOG is the boot timed by the wall clock; ICOUNT_LOG, if given, the same rounds in a boot
+whose guest clock counts instructions (QEMU -icount shift=0: one instruction per ns).
 The ratio is that of the medians, which the goals use; "paired" is the median of the per-round
 ratios (both cores run in every round), less sensitive to drift within the boot.
-Usage: bench_report.py CONSOLE_LOG OUTDIR
+Usage: bench_report.py CONSOLE_LOG OUTDIR [ICOUNT_LOG]
 """
 import json
 import os
@@ -28,8 +30,14 @@ LABEL = {
 GOAL = {("cr", None): 1.00, ("create", "10000"): 0.5, ("reg", "1000"): 1.0, ("mem", None): 1.0}
 
 
-def main():
-    log, outdir = sys.argv[1], sys.argv[2]
+CLOCKS = {
+    "wall": "wall clock (TCG, host time)",
+    "icount": "instruction clock (-icount shift=0: 1 ns per guest instruction)",
+}
+
+
+def summarise(log):
+    """The rows of one console log, and its perf profiles by file name."""
     rounds = {}
     profiles = {}
     for line in open(log, errors="replace"):
@@ -59,14 +67,10 @@ def main():
             row["goal"] = goal
             row["met"] = row["ratio"] <= goal
         rows.append(row)
-    os.makedirs(outdir, exist_ok=True)
-    for name, lines in profiles.items():
-        with open(os.path.join(outdir, name), "w") as f:
-            f.write("\n".join(lines) + "\n")
-        print(f"profile: {os.path.join(outdir, name)}")
-    with open(os.path.join(outdir, "bench.json"), "w") as f:
-        json.dump({"log": log, "results": rows}, f, indent=1)
+    return rows, profiles
 
+
+def table(rows):
     def cell(r):
         return f"{r['median']:.0f} ({r['min']}–{r['max']})" if r else "-"
 
@@ -75,13 +79,37 @@ def main():
     for r in rows:
         goal = f"≤ {r['goal']:.2f} {'met' if r['met'] else 'MISSED'}" if "goal" in r else ""
         md.append(f"| {r['label']} | {cell(r['rs'])} | {cell(r['c'])} | {r.get('ratio', '-')} | {r.get('paired', '-')} | {goal} |")
+    return md
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: bench_report.py CONSOLE_LOG OUTDIR [ICOUNT_LOG]")
+    logs = {"wall": sys.argv[1]}
+    if len(sys.argv) == 4:
+        logs["icount"] = sys.argv[3]
+    outdir = sys.argv[2]
+    os.makedirs(outdir, exist_ok=True)
+    clocks = {}
+    md = []
+    for clock, log in logs.items():
+        rows, profiles = summarise(log)
+        clocks[clock] = {"log": log, "clock": CLOCKS[clock], "results": rows}
+        for name, lines in profiles.items():
+            name = name if clock == "wall" else name.replace(".txt", f"-{clock}.txt")
+            with open(os.path.join(outdir, name), "w") as f:
+                f.write("\n".join(lines) + "\n")
+            print(f"profile: {os.path.join(outdir, name)}")
+        md += [f"{CLOCKS[clock]}:", ""] + table(rows) + [""]
+    with open(os.path.join(outdir, "bench.json"), "w") as f:
+        json.dump({"clocks": clocks}, f, indent=1)
     with open(os.path.join(outdir, "bench.md"), "w") as f:
-        f.write("\n".join(md) + "\n")
+        f.write("\n".join(md))
     print("\n".join(md))
-    plot(rows, os.path.join(outdir, "scaling.png"))
+    plot(clocks, os.path.join(outdir, "scaling.png"))
 
 
-def plot(rows, path):
+def plot(clocks, path):
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -89,16 +117,20 @@ def plot(rows, path):
     except ImportError:
         print("no matplotlib: scaling.png not written (scripts/deps.sh bench installs it)")
         return
-    pts = [r for r in rows if r["metric"] == "create"]
     fig, ax = plt.subplots(figsize=(6, 4))
-    for core, name in (("rs", "Rust core (ours)"), ("c", "C core (upstream)")):
-        xs = [r["x"] for r in pts if r[core]]
-        ys = [r[core]["median"] / 1000 for r in pts if r[core]]
-        lo = [(r[core]["median"] - r[core]["min"]) / 1000 for r in pts if r[core]]
-        hi = [(r[core]["max"] - r[core]["median"]) / 1000 for r in pts if r[core]]
-        ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, label=name)
+    for clock, style in (("wall", "-"), ("icount", "--")):
+        if clock not in clocks:
+            continue
+        pts = [r for r in clocks[clock]["results"] if r["metric"] == "create"]
+        for core, name in (("rs", "Rust core (ours)"), ("c", "C core (upstream)")):
+            xs = [r["x"] for r in pts if r[core]]
+            ys = [r[core]["median"] / 1000 for r in pts if r[core]]
+            lo = [(r[core]["median"] - r[core]["min"]) / 1000 for r in pts if r[core]]
+            hi = [(r[core]["max"] - r[core]["median"]) / 1000 for r in pts if r[core]]
+            ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=3, linestyle=style,
+                        label=f"{name}, {clock}")
     ax.set_xlabel("live mdevs")
-    ax.set_ylabel("time per create (µs)")
+    ax.set_ylabel("time per create (µs; icount: 1000 instructions)")
     ax.set_title("mdev create at scale")
     ax.set_ylim(bottom=0)
     ax.legend()

@@ -26,6 +26,19 @@ t "parser fails on a boot that never finished" bash -c "! $P $tmp/hang.log"
 t "parser fails on a failing KUnit case" bash -c "! $P $tmp/kunit.log"
 t "parser fails on a kmemleak report" bash -c "! $P $tmp/leak.log"
 t "parser prints the summary line last" bash -c "$P $tmp/fail.log | tail -1 | grep -qx '1 passed, 1 failed'"
+# The bench report, on the tiny bench boot of this run, read as both clocks.
+if [ -s "${BENCHLOG:-}" ]; then
+	t "bench report: tables, JSON with every goal metric for both clocks" bash -c '
+		python3 "$0/scripts/bench_report.py" "$1" "$2/bench" "$1" >"$2/report.txt" &&
+		grep -q "^instruction clock" "$2/bench/bench.md" &&
+		python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))[\"clocks\"]
+for c in (\"wall\", \"icount\"):
+    have = {r[\"metric\"] for r in d[c][\"results\"] if \"ratio\" in r}
+    assert {\"cr\", \"create\", \"reg\", \"mem\"} <= have, (c, have)
+" "$2/bench/bench.json"' "$TOP" "$BENCHLOG" "$tmp"
+fi
 # Gates: rustfmt with the kernel's .rustfmt.toml (KSRC is set by scripts/check.sh).
 if [ -n "${KSRC:-}" ] && command -v rustfmt >/dev/null; then
 	t "rustfmt --check with the kernel's .rustfmt.toml" \

@@ -3,8 +3,8 @@
 #   make             build the modules against KDIR (default: the cached test kernel)
 #   make check       build, boot the test kernel under QEMU, run every test
 #   make demo|shell  show the core at work (UDEV=1: also udev/mdevctl autostart) / guest shell
-#   make bench       both cores side by side on a non-sanitizer kernel (tables in build/bench;
-#                    PROFILE=1: also perf profiles of both cores)
+#   make bench       both cores side by side on a non-sanitizer kernel, on the wall clock and on
+#                    an instruction clock (tables in build/bench; PROFILE=1: also perf profiles)
 #   make intree-patch  the in-tree version as a patch against KSRC (default: the cached source)
 # Variables: KDIR, O, LLVM (as Kbuild users expect), EXTRA_TESTS=<dir>, T=<glob>.
 ifneq ($(KERNELRELEASE),)

@@ -419,7 +419,8 @@ pub(crate) fn device_alloc(parent: &Device, t: VendorType, core: MdevCore) -> Re
     // The C side copies `name` and reads `core` bytewise, which moves it: it is not used again
     // on success. Its storage is 8-byte aligned and large enough (asserted above).
     // SAFETY: `parent` is valid, `t` a registered vendor type, `name` a UUID C string and `guid`
-    // 16 bytes, both alive during the call, the groups a NULL-terminated static array, `core` valid for `size`.
+    // 16 bytes, both alive during the call, the groups a NULL-terminated static array, `core`
+    // valid for `size`.
     let dev = unsafe {
         ffi::mdev_abi_device_alloc(
             raw_dev(parent),

@@ -1005,6 +1005,8 @@ mod tests {
         let matched = mdev_abi::kunit::uuid_matches_name(dev, name.as_cstr());
         f.unregister();
         assert!(matched == Ok(true));
+        // The release, possibly delayed, frees the UUID: later cases expect an empty index.
+        assert!(wait_avail(&p, 1));
         Ok(())
     }
 

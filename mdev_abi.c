@@ -80,22 +80,39 @@ static const struct bus_type mdev_abi_bus_type = {
 	.match = mdev_abi_match,
 };
 
-/**
- * mdev_abi_bus_register() - register the "mdev" bus
- *
- * Return: 0 or a negative errno.
+/*
+ * The devices' own cache: a device is about 850 bytes, which kmalloc() would
+ * round up to 1 KiB.
  */
-int mdev_abi_bus_register(void)
+static struct kmem_cache *mdev_abi_device_cache;
+
+/**
+ * mdev_abi_init() - create the device cache and register the "mdev" bus
+ *
+ * Return: 0 or a negative errno; on error nothing is left behind.
+ */
+int mdev_abi_init(void)
 {
-	return bus_register(&mdev_abi_bus_type);
+	int ret;
+
+	mdev_abi_device_cache = KMEM_CACHE(mdev_abi_device, 0);
+	if (!mdev_abi_device_cache)
+		return -ENOMEM;
+	ret = bus_register(&mdev_abi_bus_type);
+	if (ret)
+		kmem_cache_destroy(mdev_abi_device_cache);
+	return ret;
 }
 
 /**
- * mdev_abi_bus_unregister() - unregister the "mdev" bus
+ * mdev_abi_exit() - undo mdev_abi_init()
+ * @leaked: devices may still be allocated; their cache is then left behind
  */
-void mdev_abi_bus_unregister(void)
+void mdev_abi_exit(bool leaked)
 {
 	bus_unregister(&mdev_abi_bus_type);
+	if (!leaked)
+		kmem_cache_destroy(mdev_abi_device_cache);
 }
 
 /**
@@ -311,13 +328,21 @@ struct device_driver *mdev_abi_drv_driver(struct mdev_driver *drv)
 
 static void mdev_abi_device_release(struct device *dev)
 {
+	mdev_rs_device_release(dev, to_abi(dev)->core);
+}
+
+/**
+ * mdev_abi_device_free() - free an mdev device whose core state is dropped
+ * @dev: a device from mdev_abi_device_alloc(), in its release callback
+ */
+void mdev_abi_device_free(struct device *dev)
+{
 	struct mdev_abi_device *d = to_abi(dev);
 
-	mdev_rs_device_release(dev, d->core);
 	/* Still reachable from an index or a list: leak rather than free. */
 	if (WARN_ON(!RB_EMPTY_NODE(&d->uuid_node) || READ_ONCE(d->list)))
 		return;
-	kfree(d);
+	kmem_cache_free(mdev_abi_device_cache, d);
 }
 
 /**
@@ -350,12 +375,12 @@ struct device *mdev_abi_device_alloc(struct device *parent,
 
 	if (WARN_ON(size > sizeof(d->core)))
 		return NULL;
-	d = kzalloc_obj(*d);
+	d = kmem_cache_zalloc(mdev_abi_device_cache, GFP_KERNEL);
 	if (!d)
 		return NULL;
 
 	if (dev_set_name(&d->mdev.dev, "%s", uuid)) {
-		kfree(d);
+		kmem_cache_free(mdev_abi_device_cache, d);
 		return NULL;
 	}
 	memcpy(d->mdev.uuid.b, guid, sizeof(d->mdev.uuid.b));

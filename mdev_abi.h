@@ -6,7 +6,7 @@
 #include <linux/mdev.h>
 
 /* Room for the Rust core state in each mdev device (MdevCore, checked there). */
-#define MDEV_ABI_CORE_SIZE 64
+#define MDEV_ABI_CORE_SIZE 8
 
 /* Implemented in Rust (mdev_core.rs). */
 int mdev_rs_register_parent(struct mdev_parent *parent, struct device *dev,
@@ -16,8 +16,8 @@ void mdev_rs_unregister_parent(struct mdev_parent *parent);
 void mdev_rs_device_release(struct device *dev, void *core);
 
 /* Implemented in mdev_abi.c, called from Rust (mdev_abi.rs). */
-int mdev_abi_bus_register(void);
-void mdev_abi_bus_unregister(void);
+int mdev_abi_init(void);
+void mdev_abi_exit(bool leaked);
 bool mdev_abi_is_mdev(const struct device *dev);
 /* What the core keeps of a vendor driver, read at registration. */
 struct mdev_abi_drv_info {
@@ -42,6 +42,7 @@ unsigned int mdev_abi_drv_get_available(struct mdev_driver *drv,
 ssize_t mdev_abi_drv_show_description(struct mdev_driver *drv,
 				      struct mdev_type *type, char *buf);
 struct device_driver *mdev_abi_drv_driver(struct mdev_driver *drv);
+void mdev_abi_device_free(struct device *dev);
 struct device *mdev_abi_device_alloc(struct device *parent,
 				     struct mdev_type *type, const char *uuid,
 				     const u8 *guid,

@@ -5,7 +5,7 @@
 //! The vendor-visible structures of `include/linux/mdev.h` stay opaque here: their fields are reached
 //! only through accessors compiled against the real header, so no layout is copied into Rust.
 
-use crate::{mdev_sysfs, mdev_sysfs::Page, MdevCore};
+use crate::{mdev_sysfs, mdev_sysfs::Page, MdevCore, Uuid};
 use core::{
     marker::{PhantomData, PhantomPinned},
     mem::ManuallyDrop,
@@ -55,8 +55,9 @@ mod ffi {
     // `struct device` has empty members (e.g. `sched_statistics`); only pointers cross here.
     #[expect(improper_ctypes)]
     extern "C" {
-        pub(super) fn mdev_abi_bus_register() -> c_int;
-        pub(super) fn mdev_abi_bus_unregister();
+        pub(super) fn mdev_abi_init() -> c_int;
+        pub(super) fn mdev_abi_exit(leaked: bool);
+        pub(super) fn mdev_abi_device_free(dev: *mut bindings::device);
         pub(super) fn mdev_abi_is_mdev(dev: *const bindings::device) -> bool;
         pub(super) fn mdev_abi_parent_init(
             parent: *mut RawParent,
@@ -143,16 +144,17 @@ mod ffi {
     }
 }
 
-/// Registers the `mdev` bus.
-pub(crate) fn bus_register() -> Result {
-    // SAFETY: No preconditions; paired with `bus_unregister()` in module exit.
-    to_result(unsafe { ffi::mdev_abi_bus_register() })
+/// Creates the device cache and registers the `mdev` bus.
+pub(crate) fn init() -> Result {
+    // SAFETY: No preconditions; paired with `exit()` in module exit.
+    to_result(unsafe { ffi::mdev_abi_init() })
 }
 
-/// Unregisters the `mdev` bus.
-pub(crate) fn bus_unregister() {
-    // SAFETY: Only called from module exit after a successful `bus_register()`.
-    unsafe { ffi::mdev_abi_bus_unregister() }
+/// Undoes [`init`]; `leaked`: devices may still be allocated, so their cache stays.
+pub(crate) fn exit(leaked: bool) {
+    // SAFETY: Only called from module exit after a successful `init()`, once no device of
+    // this core may be allocated unless `leaked`.
+    unsafe { ffi::mdev_abi_exit(leaked) }
 }
 
 /// Returns the raw `struct device` behind a [`Device`].
@@ -401,20 +403,25 @@ impl VendorDriver {
 }
 
 /// Room for [`MdevCore`] in each mdev device: `MDEV_ABI_CORE_SIZE` in `mdev_abi.h`.
-const CORE_SIZE: usize = 64;
+const CORE_SIZE: usize = 8;
 const _: () = assert!(
     core::mem::size_of::<MdevCore>() <= CORE_SIZE && core::mem::align_of::<MdevCore>() <= 8
 );
 
-/// Allocates an mdev device (not yet added) named by the lower-case UUID of `core`.
+/// Allocates an mdev device (not yet added) of `uuid`, named by its lower-case form.
 ///
 /// `core` moves into the device's own allocation, so the core state costs no allocation of its
 /// own. It is dropped when the last reference goes, after [`crate::device_released`] has run,
 /// and at once if the allocation fails.
-pub(crate) fn device_alloc(parent: &Device, t: VendorType, core: MdevCore) -> Result<ARef<Device>> {
-    let name = core.uuid().to_name();
+pub(crate) fn device_alloc(
+    parent: &Device,
+    t: VendorType,
+    uuid: Uuid,
+    core: MdevCore,
+) -> Result<ARef<Device>> {
+    let name = uuid.to_name();
     let name = name.as_cstr().as_char_ptr();
-    let guid = core.uuid().to_guid();
+    let guid = uuid.to_guid();
     let core = ManuallyDrop::new(core);
     // The C side copies `name` and reads `core` bytewise, which moves it: it is not used again
     // on success. Its storage is 8-byte aligned and large enough (asserted above).
@@ -772,7 +779,7 @@ unsafe extern "C" fn mdev_rs_unregister_parent(parent: *mut RawParent) {
 unsafe extern "C" fn mdev_rs_device_release(dev: *mut bindings::device, core: *mut c_void) {
     let core = core.cast::<MdevCore>();
     {
-        // INVARIANT: The memory stays valid until the C side frees it after we return.
+        // INVARIANT: The memory stays valid until `mdev_abi_device_free()` below.
         let r = Released {
             // SAFETY: `dev` is non-NULL (caller guarantee).
             dev: unsafe { NonNull::new_unchecked(dev) },
@@ -782,5 +789,9 @@ unsafe extern "C" fn mdev_rs_device_release(dev: *mut bindings::device, core: *m
         crate::device_released(&r);
     }
     // SAFETY: The state is valid and dropped once; nothing refers to it any more.
-    unsafe { ptr::drop_in_place(core) }
+    unsafe { ptr::drop_in_place(core) };
+    // SAFETY: `dev` is in its release callback and its core state is dropped.
+    unsafe { ffi::mdev_abi_device_free(dev) };
+    // Module code runs until here.
+    crate::live_put();
 }

@@ -467,30 +467,21 @@ fn take_oldest(g: Pin<&mut Gate>) -> Option<ARef<Device>> {
     dev.inspect(|d| set_active(d, false))
 }
 
-/// The core state of one mdev device, stored in the device and dropped at its release.
+/// The core state of one mdev device, stored in the device and dropped at its release: the
+/// reference to its type directory, which keeps the registration alive.
 pub(crate) struct MdevCore {
-    uuid: Uuid,
-    shared: Arc<ParentShared>,
     links: TypeLinks,
-}
-
-impl MdevCore {
-    pub(crate) fn uuid(&self) -> Uuid {
-        self.uuid
-    }
 }
 
 /// Undoes a device's accounting when its last reference is gone: the UUID becomes free and, if
 /// the device was indexed, its instance comes back.
 pub(crate) fn device_released(r: &Released<'_>) {
-    let core = r.core();
+    let shared = r.core().links.shared();
     let mut idx = INDEX.lock();
     let accounted = idx.uuids.as_mut().is_some_and(|t| t.remove_released(r));
-    if accounted && core.shared.counted {
-        core.shared.avail.fetch_add(1, Ordering::Relaxed);
+    if accounted && shared.counted {
+        shared.avail.fetch_add(1, Ordering::Relaxed);
     }
-    drop(idx);
-    live_put();
 }
 
 /// Counts an object whose release may run module code; module exit waits for zero.
@@ -564,12 +555,10 @@ fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
     let (mut user, (dev, drv)) = shared.enter_with(|user, view| {
         let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
         let core = MdevCore {
-            uuid,
-            shared: (*shared).into(),
             links: shared.types.links(td.index, user).ok_or(ENODEV)?,
         };
         Ok((
-            mdev_abi::device_alloc(&view.dev, tinfo.raw, core)?,
+            mdev_abi::device_alloc(&view.dev, tinfo.raw, uuid, core)?,
             view.drv,
         ))
     })?;
@@ -606,8 +595,7 @@ fn account(idx: &mut Index, shared: &ParentShared, dev: &Device) -> Result {
 
 fn attach_and_link(drv: VendorDriver, dev: &ARef<Device>) -> Result {
     drv.attach(dev)?;
-    let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
-    core.links.link(dev, core.uuid.to_name().as_cstr())
+    mdev_abi::device_core(dev).ok_or(ENODEV)?.links.link(dev)
 }
 
 /// Records whether a device is active, in `mdev_device::active`, under its parent's gate lock:
@@ -620,25 +608,30 @@ fn set_active(dev: &Device, active: bool) {
 /// `remove`), then the reference from `device_initialize()`.
 fn remove_common(dev: ARef<Device>) {
     if let Some(core) = mdev_abi::device_core(&dev) {
-        core.links.unlink(&dev, core.uuid.to_name().as_cstr());
+        core.links.unlink(&dev);
     }
     mdev_abi::device_del(&dev);
 }
 
 /// A write to an mdev device's `remove` attribute.
 pub(crate) fn remove_store(req: &RemoveRequest<'_>, buf: &[u8]) -> Result {
-    if parse_remove(buf)? && req.remove_file_self() {
-        device_remove(req.dev())?;
+    if parse_remove(buf)? {
+        // Once its `remove` file is gone, nothing else keeps the device alive for this writer.
+        let dev: ARef<Device> = req.dev().into();
+        if req.remove_file_self() {
+            device_remove(&dev)?;
+        }
     }
     Ok(())
 }
 
+/// Removes `dev`, which the caller keeps alive, and with it its core state.
 fn device_remove(dev: &Device) -> Result {
     let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
-    // The list's reference may be the last one: keep the registration alive past it.
-    let shared = core.shared.clone();
-    let (_user, dev) = shared.enter_take(dev)?;
-    remove_common(dev);
+    let shared = core.links.shared();
+    let (user, listed) = shared.enter_take(dev)?;
+    remove_common(listed);
+    drop(user);
     Ok(())
 }
 
@@ -741,11 +734,11 @@ impl kernel::Module for MdevModule {
         unsafe {
             mdev_uevent::tests_hook::LAST.init()
         };
-        mdev_abi::bus_register()?;
+        mdev_abi::init()?;
         match CompatClass::new() {
             Ok(c) => REGISTRY.lock().compat = Some(c),
             Err(e) => {
-                mdev_abi::bus_unregister();
+                mdev_abi::exit(false);
                 return Err(e);
             }
         }
@@ -777,15 +770,17 @@ impl Drop for MdevModule {
             fsleep(Delta::from_millis(10));
             waited += 10;
         }
-        {
+        let leaked = {
             let mut idx = INDEX.lock();
-            if LIVE.load(Ordering::Acquire) != 0 {
+            let leaked = LIVE.load(Ordering::Acquire) != 0;
+            if leaked {
                 // Devices still indexed are leaked at their release, never freed.
                 pr_warn!("objects still live at unload\n");
             }
             idx.uuids = None;
-        }
-        mdev_abi::bus_unregister();
+            leaked
+        };
+        mdev_abi::exit(leaked);
     }
 }
 

@@ -155,6 +155,64 @@ fn which(a: *const bindings::attribute) -> Option<TypeAttr> {
         .map(|(t, _)| t)
 }
 
+/// The reference to its registration that a kobject of the core owns until its release.
+///
+/// # Invariants
+///
+/// Null, or a pointer from `Arc::into_raw()` whose reference, and one [`crate::live_get`], this
+/// owns.
+struct OwnerRef(AtomicPtr<ParentShared>);
+
+impl OwnerRef {
+    fn new() -> Self {
+        // INVARIANT: Null.
+        Self(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    fn is_set(&self) -> bool {
+        !self.0.load(Ordering::Relaxed).is_null()
+    }
+
+    /// Takes a reference to `owner`; `EBUSY` if one is held.
+    fn set(&self, owner: &Arc<ParentShared>) -> Result {
+        if self.is_set() {
+            return Err(EBUSY);
+        }
+        crate::live_get();
+        // INVARIANT: The new reference and the live count are ours.
+        self.0
+            .store(Arc::into_raw(owner.clone()).cast_mut(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The registration.
+    ///
+    /// # Safety
+    ///
+    /// A reference must be held, and stay held while the result is used.
+    unsafe fn borrow(&self) -> ArcBorrow<'_, ParentShared> {
+        // SAFETY: The pointer came from `Arc::into_raw()` and its reference is held (type
+        // invariants, caller guarantee).
+        unsafe { ArcBorrow::from_raw(self.0.load(Ordering::Relaxed)) }
+    }
+
+    /// Takes the reference out, for [`release_owner`].
+    fn take(&self) -> Option<Arc<ParentShared>> {
+        let p = NonNull::new(self.0.swap(ptr::null_mut(), Ordering::Relaxed))?;
+        // SAFETY: `p` came from `Arc::into_raw()` and owned a reference, which `self` gave up.
+        Some(unsafe { Arc::from_raw(p.as_ptr()) })
+    }
+}
+
+/// Drops a reference taken out of an [`OwnerRef`], which may free the kobject that held it, then
+/// its live count: the last action of a release.
+fn release_owner(owner: Option<Arc<ParentShared>>) {
+    if owner.is_some() {
+        drop(owner);
+        crate::live_put();
+    }
+}
+
 /// A type directory `<parent>/mdev_supported_types/<type-id>/`, owned by the core.
 ///
 /// The vendor's `struct mdev_type` keeps its layout but its embedded kobject is never used, so
@@ -163,14 +221,14 @@ fn which(a: *const bindings::attribute) -> Option<TypeAttr> {
 ///
 /// # Invariants
 ///
-/// Once `kobj` is initialised, `owner` holds a pointer from `Arc::into_raw()` whose reference the
-/// kobject owns until `type_release()`; so the `ParentShared` holding this `TypeDir` outlives the
-/// kobject. `owner` is null before. `registered` is set while `kobj` is in sysfs, with its
+/// Once `kobj` is initialised, `owner` holds a reference that the kobject owns until
+/// `type_release()`; so the `ParentShared` holding this `TypeDir` outlives the kobject. `owner`
+/// is not set before. `registered` is set while `kobj` is in sysfs, with its
 /// `devices/` group, and the directory owns the initial reference of `kobj`.
 #[repr(C)]
 pub(crate) struct TypeDir {
     kobj: Opaque<bindings::kobject>,
-    owner: AtomicPtr<ParentShared>,
+    owner: OwnerRef,
     registered: AtomicBool,
     index: usize,
 }
@@ -202,7 +260,7 @@ impl TypeDir {
     unsafe fn type_ref(&self) -> TypeRef<'_> {
         // SAFETY: The kobject is live, so it owns the reference behind `owner` (type invariants),
         // which outlives the borrow of `self`.
-        let shared = unsafe { ArcBorrow::from_raw(self.owner.load(Ordering::Relaxed)) };
+        let shared = unsafe { self.owner.borrow() };
         TypeRef::new(shared, self.index)
     }
 }
@@ -231,7 +289,7 @@ impl TypeDir {
     fn new(index: usize) -> Self {
         Self {
             kobj: Opaque::zeroed(),
-            owner: AtomicPtr::new(ptr::null_mut()),
+            owner: OwnerRef::new(),
             registered: AtomicBool::new(false),
             index,
         }
@@ -353,15 +411,10 @@ impl TypeDir {
         prefix: &CStr,
         name: &CStr,
     ) -> Result {
-        if !self.owner.load(Ordering::Relaxed).is_null() {
-            return Err(EBUSY);
-        }
-        self.owner
-            .store(Arc::into_raw(owner.clone()).cast_mut(), Ordering::Relaxed);
-        crate::live_get();
+        self.owner.set(owner)?;
         let kobj = self.kobj();
         let mut buf = [0u8; DIR_NAME_MAX];
-        // SAFETY: `kobj` is zeroed and never initialised (`owner` was null); setting `kset`, which
+        // SAFETY: `kobj` is zeroed and never initialised (`owner` was not set); setting `kset`, which
         // is registered, before `kobject_init_and_add()` places the directory in the kset, as the
         // C core does. Each format takes as many C strings as it gets.
         let ret = unsafe {
@@ -460,9 +513,16 @@ pub(crate) struct TypeLinks {
 }
 
 impl TypeLinks {
-    /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`; `ENODEV` once the type
-    /// directory is removed.
-    pub(crate) fn link(&self, dev: &Device, name: &CStr) -> Result {
+    /// The registration of the type directory.
+    pub(crate) fn shared(&self) -> ArcBorrow<'_, ParentShared> {
+        // SAFETY: `self.dir` keeps the kobject live, and with it its owner reference.
+        unsafe { self.dir.get().owner.borrow() }
+    }
+
+    /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`, `<name>` being the
+    /// device's; `ENODEV` once the type directory is removed.
+    pub(crate) fn link(&self, dev: &Device) -> Result {
+        let name = dev.name();
         let dir = self.dir.get();
         if !dir.registered.load(Ordering::Relaxed) {
             return Err(ENODEV);
@@ -490,7 +550,8 @@ impl TypeLinks {
 
     /// Removes the links made by [`Self::link`]; `devices/<name>` is already gone if the type
     /// directory is.
-    pub(crate) fn unlink(&self, dev: &Device, name: &CStr) {
+    pub(crate) fn unlink(&self, dev: &Device) {
+        let name = dev.name();
         // SAFETY: `raw_dev(dev)` is a valid device; removing an absent link is harmless.
         unsafe {
             bindings::sysfs_remove_link(&raw mut (*raw_dev(dev)).kobj, c"mdev_type".as_char_ptr())
@@ -504,14 +565,14 @@ impl TypeLinks {
 ///
 /// # Invariants
 ///
-/// While `kset` is registered and until `kset_release()`, `owner` holds a pointer from
-/// `Arc::into_raw()` whose reference the kobject owns; before, `owner` is null. `registered` is
+/// While `kset` is registered and until `kset_release()`, `owner` holds a reference that the
+/// kobject owns; before, `owner` is not set. `registered` is
 /// set while the kset is in sysfs, and then the `TypesKset` owns the initial reference of its
 /// kobject.
 #[repr(C)]
 pub(crate) struct TypesKset {
     kset: Opaque<bindings::kset>,
-    owner: AtomicPtr<ParentShared>,
+    owner: OwnerRef,
     registered: AtomicBool,
 }
 
@@ -533,7 +594,7 @@ impl TypesKset {
     fn new() -> Self {
         Self {
             kset: Opaque::zeroed(),
-            owner: AtomicPtr::new(ptr::null_mut()),
+            owner: OwnerRef::new(),
             registered: AtomicBool::new(false),
         }
     }
@@ -545,36 +606,28 @@ impl TypesKset {
 
     /// Registers `mdev_supported_types` under `dev`, owned by `owner`.
     fn add(&self, owner: &Arc<ParentShared>, dev: &Device) -> Result {
-        if !self.owner.load(Ordering::Relaxed).is_null() {
-            return Err(EBUSY);
-        }
+        self.owner.set(owner)?;
         let kobj = self.kobj();
-        // SAFETY: The kset is zeroed and was never registered (`owner` is null); the format takes
-        // one C string.
-        to_result(unsafe {
-            bindings::kobject_set_name(
+        // SAFETY: The kset is zeroed and was never registered (`owner` was not set); the format
+        // takes one C string. `raw_dev(dev)` is a valid device in sysfs.
+        let ret = unsafe {
+            match bindings::kobject_set_name(
                 kobj,
                 c"%s".as_char_ptr(),
                 c"mdev_supported_types".as_char_ptr(),
-            )
-        })?;
-        let raw = Arc::into_raw(owner.clone()).cast_mut();
-        self.owner.store(raw, Ordering::Relaxed);
-        crate::live_get();
-        // SAFETY: As above, with a name now; `raw_dev(dev)` is a valid device in sysfs.
-        let ret = unsafe {
-            (*kobj).parent = &raw mut (*raw_dev(dev)).kobj;
-            (*kobj).ktype = &KSET_KTYPE.0;
-            bindings::kset_register(self.kset.get())
+            ) {
+                0 => {
+                    (*kobj).parent = &raw mut (*raw_dev(dev)).kobj;
+                    (*kobj).ktype = &KSET_KTYPE.0;
+                    bindings::kset_register(self.kset.get())
+                }
+                e => e,
+            }
         };
         if ret != 0 {
-            // `kset_register()` freed the name; no reference was handed out and no release will
-            // come.
-            // INVARIANT: Not registered.
-            self.owner.store(ptr::null_mut(), Ordering::Relaxed);
-            // SAFETY: `raw` came from `Arc::into_raw()` above and nothing else owns it.
-            drop(unsafe { Arc::from_raw(raw) });
-            crate::live_put();
+            // No name, or `kset_register()` freed it; no reference was handed out and no release
+            // will come.
+            release_owner(self.owner.take());
             return Err(Error::from_errno(ret));
         }
         // INVARIANT: Registered; the kobject owns the reference behind `owner`, and the initial
@@ -601,11 +654,9 @@ unsafe extern "C" fn kset_release(kobj: *mut bindings::kobject) {
     // SAFETY: `kobj` is in the `kset` of a `TypesKset` (caller guarantee), its first field in a
     // `#[repr(C)]` struct, and `Opaque` is transparent.
     let this = unsafe { &*kernel::container_of!(kobj, bindings::kset, kobj).cast::<TypesKset>() };
-    let owner = this.owner.load(Ordering::Relaxed);
-    // SAFETY: The kobject owned the reference behind `owner` (type invariants); this is its
-    // release. Dropping it may free the `TypesKset`, which is not used after.
-    drop(unsafe { Arc::from_raw(owner) });
-    crate::live_put();
+    let owner = this.owner.take();
+    // Dropping the reference may free the `TypesKset`, which is not used after.
+    release_owner(owner);
 }
 
 /// `/sys/class/mdev_bus`.
@@ -663,13 +714,9 @@ pub(crate) fn driver_string(dev: &Device) -> &CStr {
 /// `kobj` must be the kobject of a `TypeDir` whose last reference was just dropped.
 unsafe extern "C" fn type_release(kobj: *mut bindings::kobject) {
     // SAFETY: `kobj` is the kobject of a `TypeDir` (caller guarantee).
-    let owner = unsafe { TypeDir::from_kobj(kobj) }
-        .owner
-        .load(Ordering::Relaxed);
-    // SAFETY: The kobject owned the reference behind `owner` (type invariants of `TypeDir`); this
-    // is its release. Dropping it may free the `TypeDir`, which is not used after.
-    drop(unsafe { Arc::from_raw(owner) });
-    crate::live_put();
+    let owner = unsafe { TypeDir::from_kobj(kobj) }.owner.take();
+    // Dropping the reference may free the `TypeDir`, which is not used after.
+    release_owner(owner);
 }
 
 /// `is_visible` of the type attribute group.

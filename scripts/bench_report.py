@@ -8,7 +8,8 @@ bench.md (a table per clock) and scaling.png (time per create against live mdevs
 CONSOLE_LOG is the boot timed by the wall clock; ICOUNT_LOG, if given, the same rounds in a boot
 whose guest clock counts instructions (QEMU -icount shift=0: one instruction per ns).
 The ratio is that of the medians, which the goals use; "paired" is the median of the per-round
-ratios (both cores run in every round), less sensitive to drift within the boot.
+ratios (both cores run in every round), less sensitive to drift within the boot, with their
+spread.
 Usage: bench_report.py CONSOLE_LOG OUTDIR [ICOUNT_LOG]
 """
 import json
@@ -62,6 +63,8 @@ def summarise(log):
             pairs = [per["rs"][r] / v for r, v in per["c"].items() if v and r in per["rs"]]
             if pairs:
                 row["paired"] = round(statistics.median(pairs), 3)
+                row["paired_min"] = round(min(pairs), 3)
+                row["paired_max"] = round(max(pairs), 3)
         goal = GOAL.get((metric, x), GOAL.get((metric, None)))
         if goal is not None and "ratio" in row:
             row["goal"] = goal
@@ -74,11 +77,15 @@ def table(rows):
     def cell(r):
         return f"{r['median']:.0f} ({r['min']}–{r['max']})" if r else "-"
 
-    md = ["| metric | ours: median (min–max) | upstream: median (min–max) | ours/upstream | paired"
-          " | goal |", "|---|---|---|---|---|---|"]
+    def paired(r):
+        return f"{r['paired']} ({r['paired_min']}–{r['paired_max']})" if "paired" in r else "-"
+
+    md = ["| metric | ours: median (min–max) | upstream: median (min–max) | ours/upstream"
+          " | paired: median (min–max) | goal |", "|---|---|---|---|---|---|"]
     for r in rows:
         goal = f"≤ {r['goal']:.2f} {'met' if r['met'] else 'MISSED'}" if "goal" in r else ""
-        md.append(f"| {r['label']} | {cell(r['rs'])} | {cell(r['c'])} | {r.get('ratio', '-')} | {r.get('paired', '-')} | {goal} |")
+        md.append(f"| {r['label']} | {cell(r['rs'])} | {cell(r['c'])} | {r.get('ratio', '-')}"
+                  f" | {paired(r)} | {goal} |")
     return md
 
 

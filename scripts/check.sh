@@ -1,117 +1,232 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build everything, boot the test kernel under QEMU once per plan, and report.
-# Usage: check.sh check|demo|shell|build|bench   (env: KDIR, O, LLVM, EXTRA_TESTS, T, INTREE,
-# PLANS (default "rs c"), QEMU_TIMEOUT, PROFILE)
+# Build the modules, boot the test kernels under QEMU, run the guest tests, and report.
+# Usage: check.sh check|quick|demo|shell|build|bench
+# (env: KDIR, O, LLVM, EXTRA_TESTS, T, INTREE, ACCEL, QEMU_TIMEOUT, PROFILE, UDEV)
+#
+# `check` boots these guests side by side (each plan is one boot; see tests/initramfs/init):
+#   rs      sanitizer kernel (debug), our core as a module: KUnit and tests/guest
+#   intree  sanitizer kernel with our core built in: KUnit and tests/guest
+#   c       reference kernel (ref, no sanitizers): upstream's mdev.ko, tests/guest
+#   bench   reference kernel: tests/bench at tiny sizes (the bench code runs; no timing)
+#   extra   sanitizer kernel: every executable of EXTRA_TESTS
+# With KDIR= every plan boots that kernel. `quick` is the inner loop: the rs boot with KUnit
+# and the ABI checks with the C and the Rust sample (T widens or narrows it).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 mode=${1:-check}
-flavour=debug
-[ "$mode" = bench ] && flavour=bench
 mkdir -p "$OUT"
 t0=$(date +%s)
+if [ "$mode" = quick ]; then
+	T=${T:-rs/kunit,rs/10-*,rs/20-*}
+	INTREE=0
+fi
+# T: globs separated by commas or spaces, matched against test names (rs/10-mtty-abi.sh, ...).
+TF=$(echo "${T:-*}" | tr ' ' ,)
+matches() { FILTER=$TF matches_filter "$1"; }
+plan_tests() {	# plan_tests PLAN: the names of the tests a boot of PLAN runs
+	local t
+	case $1 in rs | intree) echo "$1/kunit" ;; esac
+	case $1 in
+	rs | c | intree) for t in "$TOP"/tests/guest/*; do echo "$1/${t##*/}"; done ;;
+	bench) echo bench/run.sh ;;
+	extra) for t in "$EXTRA_TESTS"/*; do [ -f "$t" ] && [ -x "$t" ] && echo "extra/${t##*/}"; done ;;
+	esac
+	return 0
+}
+wants() {	# wants PLAN: some test of PLAN matches T
+	local n
+	for n in $(plan_tests "$1"); do matches "$n" && return 0; done
+	return 1
+}
 
+# Kernels: KOBJ_<flavour> is a build directory, KSRC the source tree modules build against.
 if [ -z "${KDIR:-}" ]; then
 	bash "$TOP/scripts/deps.sh" $([ "$mode" = bench ] && echo bench)
-	KOBJ=$(bash "$TOP/scripts/kernel.sh" $flavour)
-	KSRC=$(pristine_src)
-	export KSRC
-	MK=(make -C "$KSRC" O="$KOBJ")
+	KSRC=$(build_src)
+	kernel() { bash "$TOP/scripts/kernel.sh" "$1"; }
 else
 	KOBJ=${O:-$KDIR}
-	MK=(make -C "$KDIR")
-	[ -n "${O:-}" ] && MK+=(O="$O")
+	KSRC=$KDIR
 	[ -f "$KOBJ/arch/x86/boot/bzImage" ] || die "no bzImage in $KOBJ: KDIR (and O) must name a built kernel"
 	command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing (Debian: qemu-system-x86 from bookworm-backports)"
 	command -v busybox >/dev/null || die "busybox missing (Debian: busybox-static)"
+	kernel() { echo "$KOBJ"; }
 fi
-log "kernel: $KOBJ"
+export KSRC
 
-# Build the modules in a copy so the work tree stays clean.
-MOD=$OUT/mod-$flavour
-rm -rf "$MOD"; mkdir -p "$MOD"
-cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/*.h "$TOP"/samples "$MOD/"
-# Always with CLIPPY=1: clippy-driver compiles the objects and lints them in one pass.
-if ! "${MK[@]}" "${KMAKE_TOOLS[@]}" M="$MOD" CLIPPY=1 modules >"$OUT/modules.log" 2>&1; then
-	grep -E -A12 '^(error|warning)|error:' "$OUT/modules.log" | head -60 >&2
-	echo "error: module build failed; log: $OUT/modules.log" >&2
-	echo "FAIL build: modules"; echo "0 passed, 1 failed"; exit 1
-fi
-if grep -E '^warning' "$OUT/modules.log" >/dev/null; then
-	grep -E -A8 '^warning' "$OUT/modules.log" | head -40 >&2
-	[ "$mode" = check ] || die "module build has warnings; log: $OUT/modules.log"
-fi
-export MODLOG=$OUT/modules.log
-log "modules built"
-[ "$mode" = build ] && { cp "$MOD"/*.ko "$OUT/"; log "modules in $OUT"; exit 0; }
+modules() {	# modules NAME KOBJ [lint]: build both modules for KOBJ into $OUT/mod-NAME
+	local mod=$OUT/mod-$1 kobj=$2 lint=${3:-} mk
+	if [ -n "${KDIR:-}" ]; then mk=(make -C "$KDIR"); [ -n "${O:-}" ] && mk+=(O="$O")
+	else mk=(make -C "$KSRC" O="$kobj"); fi
+	rm -rf "$mod"; mkdir -p "$mod"
+	# A copy, so the work tree stays clean.
+	cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/*.h "$TOP"/samples "$mod/"
+	# lint: with CLIPPY=1, clippy-driver compiles the objects and lints them in one pass.
+	if ! "${mk[@]}" "${KMAKE_TOOLS[@]}" M="$mod" ${lint:+CLIPPY=1} modules >"$mod.log" 2>&1; then
+		grep -E -A12 '^(error|warning)|error:' "$mod.log" | head -60 >&2
+		echo "error: module build failed; log: $mod.log" >&2
+		echo "FAIL build: modules ($1)"; echo "0 passed, 1 failed"; exit 1
+	fi
+	if [ -n "$lint" ] && grep -E '^warning' "$mod.log" >/dev/null; then
+		grep -E -A8 '^warning' "$mod.log" | head -40 >&2
+		[ "$mode" = check ] || [ "$mode" = quick ] || die "module build has warnings; log: $mod.log"
+	fi
+	log "modules built for $1"
+}
 
-INITRD=$OUT/initramfs.cpio.gz
-bash "$TOP/scripts/initramfs.sh" "$INITRD" "$KOBJ" "$MOD" "${EXTRA_TESTS:-}"
-
-boot() {	# boot PLAN LOG [interactive]
-	local plan=$1 logf=$2 kunit=
-	# The bench loads mdev_rs.ko every round; its KUnit suite must not run (and leave work
-	# behind) in the timed boot. The rs and intree boots run it.
-	[ "$plan" = bench ] && kunit=kunit.enable=0
+ACCEL_OPTS=(-accel tcg -cpu max,la57=off)
+accel() {	# accel KIMG: KVM where a probe boot shows it works, TCG otherwise
+	[ "$mode" = bench ] && return 0	# the instruction clock needs TCG
+	ACCEL_USED=$(bash "$TOP/scripts/accel.sh" "$1")
+	[ "$ACCEL_USED" = kvm ] && ACCEL_OPTS=(-accel kvm -cpu host)
+	return 0
+}
+boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects the tests
+	local plan=$1 kimg=$2 initrd=$3 logf=$4 filter=${FILTER:-$TF} kunit= mem=1024 b
+	# Only our suite, and only in the boot that reports it: the kernel's own built-in suites
+	# would add seconds to every boot. The bench loads mdev_rs.ko every round; its suite must
+	# not run (and leave work behind) in the timed boot.
+	kunit=kunit.filter_glob=mdev_rs*
+	case $plan in rs | intree) FILTER=$filter matches_filter "$plan/kunit" || kunit=kunit.enable=0 ;;
+	bench) kunit=kunit.enable=0 mem=2048 ;; esac
 	# No 5-level paging: identify_cpu() clears the CPU feature bits, pgtable_l5_enabled() among
 	# them, and a KASAN check in an interrupt inside that window takes the direct map (ff11...)
 	# for a wild address: 4 of 11 boots with -cpu max under TCG, 0 of 42 with la57=off.
 	# shellcheck disable=SC2206 # QEMU_CLOCK holds options
-	local q=(qemu-system-x86_64 -accel tcg -cpu max,la57=off ${QEMU_CLOCK:-} -smp 2 -m 2048
-		-nographic -no-reboot
-		-bios /usr/share/qemu/qboot.rom -kernel "${KIMG:-$KOBJ/arch/x86/boot/bzImage}" -initrd "$INITRD"
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $kunit mdevtest.plan=$plan mdevtest.filter=${T:-*} mdevtest.bench=${BENCH_SIZE:-tiny} mdevtest.udev=${UDEV:-0} mdevtest.profile=${PROFILE:-0}")
-	if [ "${3:-}" = interactive ]; then "${q[@]}"; return; fi
-	log "boot $plan"
-	timeout "${QEMU_TIMEOUT:-1800}" "${q[@]}" </dev/null >"$logf" 2>&1 || true
+	local q=(qemu-system-x86_64 "${ACCEL_OPTS[@]}" ${QEMU_CLOCK:-} -smp ${QEMU_SMP:-${SMP:-2}} -m $mem
+		-nographic -no-reboot -bios /usr/share/qemu/qboot.rom -kernel "$kimg" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $kunit mdevtest.plan=$plan mdevtest.filter=$filter mdevtest.bench=${BENCH_SIZE:-tiny} mdevtest.udev=${UDEV:-0} mdevtest.profile=${PROFILE:-0}")
+	if [ "${5:-}" = interactive ]; then "${q[@]}"; return; fi
+	b=$(date +%s)
+	log "boot ${logf##*/console-}"
+	timeout -k 5 "${QEMU_TIMEOUT:-1200}" "${q[@]}" </dev/null >"$logf" 2>&1 || true
+	log "boot ${logf##*/console-} finished in $(($(date +%s) - b)) s"
+}
+matches_filter() {	# matches_filter NAME: NAME is one of the comma-separated globs of FILTER
+	local g gs
+	IFS=, read -ra gs <<<"$FILTER"
+	for g in "${gs[@]}"; do
+		# shellcheck disable=SC2053 # $g is a glob
+		[[ $1 == $g ]] && return 0
+	done
+	return 1
+}
+initramfs() {	# initramfs OUT KOBJ MODDIR
+	bash "$TOP/scripts/initramfs.sh" "$1" "$2" "$3" "${EXTRA_TESTS:-}"
 }
 
+KOBJ_D=$(kernel debug)
+log "kernel: $KOBJ_D"
+if [ "$mode" = build ]; then
+	modules debug "$KOBJ_D" lint
+	cp "$OUT/mod-debug"/*.ko "$OUT/"; log "modules in $OUT"; exit 0
+fi
 case $mode in
 bench)
-	BENCH_SIZE=full boot bench "$OUT/console-bench.log"
+	KOBJ_B=$(kernel bench)
+	modules bench "$KOBJ_B"
+	initramfs "$OUT/initramfs-bench.cpio" "$KOBJ_B" "$OUT/mod-bench"
+	K=$KOBJ_B/arch/x86/boot/bzImage I=$OUT/initramfs-bench.cpio
+	BENCH_SIZE=full boot bench "$K" "$I" "$OUT/console-bench.log"
 	# The same rounds again with a guest clock that counts instructions (1 ns each): free of
 	# host noise and of TCG's own costs, such as a hash lookup per return or indirect jump.
-	BENCH_SIZE=full QEMU_CLOCK="-icount shift=0,sleep=off" boot bench "$OUT/console-bench-icount.log"
+	BENCH_SIZE=full QEMU_CLOCK="-icount shift=0,sleep=off" boot bench "$K" "$I" "$OUT/console-bench-icount.log"
 	exec /usr/bin/python3 "$TOP/scripts/bench_report.py" "$OUT/console-bench.log" "$OUT/bench" \
 		"$OUT/console-bench-icount.log" ;;
-shell) boot shell /dev/null interactive; exit 0 ;;
-demo)
-	boot demo "$OUT/console-demo.log"
+shell | demo)
+	modules debug "$KOBJ_D"
+	initramfs "$OUT/initramfs-debug.cpio" "$KOBJ_D" "$OUT/mod-debug"
+	accel "$KOBJ_D/arch/x86/boot/bzImage"
+	if [ "$mode" = shell ]; then
+		boot shell "$KOBJ_D/arch/x86/boot/bzImage" "$OUT/initramfs-debug.cpio" /dev/null interactive
+		exit 0
+	fi
+	boot demo "$KOBJ_D/arch/x86/boot/bzImage" "$OUT/initramfs-debug.cpio" "$OUT/console-demo.log"
 	sed -n 's/.*@@demo: //p' "$OUT/console-demo.log"
 	exit 0 ;;
 esac
 
-logs=()
-for plan in ${PLANS:-rs c}; do
-	boot $plan "$OUT/console-$plan.log"
-	logs+=("$OUT/console-$plan.log")
-done
-case ${T:-*} in bench/* | "*")
-	boot bench "$OUT/console-bench.log"
-	logs+=("$OUT/console-bench.log") ;;
-esac
-if [ -n "${EXTRA_TESTS:-}" ]; then
-	boot extra "$OUT/console-extra.log"
-	logs+=("$OUT/console-extra.log")
-fi
-# In-tree: the same sources built into a kernel (scripts/intree.sh), the guest tests on it.
-# INTREE=0 skips it; it needs the cached source, so not with KDIR=.
-case ${INTREE:-1}:${KDIR:-}:${T:-*} in 1::intree/* | 1::"*")
-	if KOBJ_I=$(bash "$TOP/scripts/kernel.sh" intree 2>"$OUT/intree-build.log"); then
-		echo "@@boot intree-build" >"$OUT/intree.log"
-		echo "@@intree-build: ok 1 - in-tree kernel build, core built in (VFIO_MDEV_RUST=y)" >>"$OUT/intree.log"
-		INITRD=$OUT/initramfs-intree.cpio.gz
-		bash "$TOP/scripts/initramfs.sh" "$INITRD" "$KOBJ_I" "$KOBJ_I/drivers/vfio/mdev/rust" "${EXTRA_TESTS:-}"
-		KIMG=$KOBJ_I/arch/x86/boot/bzImage boot intree "$OUT/console-intree.log"
-		logs+=("$OUT/console-intree.log")
-	else
-		cat "$OUT/intree-build.log" >&2
-		printf '@@boot intree-build\n@@intree-build: not ok 1 - in-tree kernel build\n' >"$OUT/intree.log"
+# check and quick: start each boot as soon as its kernel, modules and initramfs are ready.
+rm -f "$OUT"/console-*.log "$OUT/intree.log"
+logs=() pids=()
+start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test that T selects
+	local plan=$1 n i=0 f smp
+	local -a sh=()
+	# Shards of the plans that run on the sanitizer kernel, balanced by their run times; a test
+	# no shard names goes to the first.
+	# quick: a boot for each test, KUnit in the first.
+	case $mode:$plan in
+	quick:*)
+		for n in $(plan_tests "$plan"); do matches "$n" && sh+=("$n"); done
+		[ ${#sh[@]} -gt 1 ] && [ "${sh[0]}" = "$plan/kunit" ] && sh=("${sh[0]},${sh[1]}" "${sh[@]:2}") ;;
+	*:rs | *:intree) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*,$plan/50-*"
+		"$plan/20-*,$plan/25-*,$plan/30-*" "$plan/60-*,$plan/70-*") ;;
+	*) sh=("*") ;;
+	esac
+	[ ${#sh[@]} = 0 ] && return 0
+	if [ ${#sh[@]} = 1 ]; then
+		wants "$plan" || return 0
+		boot "$plan" "$2/arch/x86/boot/bzImage" "$3" "$OUT/console-$plan.log" &
+		pids+=($!)
+		logs+=("$OUT/console-$plan.log")
+		return 0
 	fi
-	echo "@@done intree-build" >>"$OUT/intree.log"
-	logs+=("$OUT/intree.log") ;;
+	local -a sel=()
+	for n in $(plan_tests "$plan"); do
+		matches "$n" || continue
+		for i in "${!sh[@]}"; do FILTER=${sh[$i]} matches_filter "$n" && break; done
+		FILTER=${sh[$i]} matches_filter "$n" || i=0
+		sel[$i]="${sel[$i]:+${sel[$i]},}$n"
+	done
+	for i in "${!sel[@]}"; do
+		f=$OUT/console-$plan-$((i + 1)).log
+		# One vCPU, except for the stress test: TCG's threads wait for each other when the
+		# guests' vCPUs outnumber the host's CPUs.
+		smp=1
+		case ,${sel[$i]}, in *,$plan/50-*) smp=2 ;; esac
+		SMP=$smp FILTER=${sel[$i]} boot "$plan" "$2/arch/x86/boot/bzImage" "$3" "$f" &
+		pids+=($!)
+		logs+=("$f")
+	done
+}
+modules debug "$KOBJ_D" lint
+export MODLOG=$OUT/mod-debug.log
+accel "$KOBJ_D/arch/x86/boot/bzImage"
+log "accelerator: $ACCEL_USED"
+initramfs "$OUT/initramfs-debug.cpio" "$KOBJ_D" "$OUT/mod-debug"
+start rs "$KOBJ_D" "$OUT/initramfs-debug.cpio"
+[ -n "${EXTRA_TESTS:-}" ] && start extra "$KOBJ_D" "$OUT/initramfs-debug.cpio"
+# In tree: the same sources built into the sanitizer kernel. INTREE=0 skips it; it needs the
+# cached source tree, so not with KDIR=.
+case ${INTREE:-1}:${KDIR:-} in 1:)
+	if wants intree; then
+		echo "@@boot intree-build" >"$OUT/intree.log"
+		if KOBJ_I=$(kernel intree 2>"$OUT/intree-build.log"); then
+			echo "@@intree-build: ok 1 - in-tree kernel build, core built in (VFIO_MDEV_RUST=y)" >>"$OUT/intree.log"
+			initramfs "$OUT/initramfs-intree.cpio" "$KOBJ_I" "$KOBJ_I/drivers/vfio/mdev/rust"
+			start intree "$KOBJ_I" "$OUT/initramfs-intree.cpio"
+		else
+			cat "$OUT/intree-build.log" >&2
+			echo "@@intree-build: not ok 1 - in-tree kernel build" >>"$OUT/intree.log"
+		fi
+		echo "@@done intree-build" >>"$OUT/intree.log"
+		logs+=("$OUT/intree.log")
+	fi ;;
 esac
-BENCHLOG=$OUT/console-bench.log KSRC=${KSRC:-${KDIR:-}} bash "$TOP/tests/host/run.sh" >"$OUT/host.log" 2>&1 || true
+# Upstream's runs: the reference kernel, or the user's kernel with KDIR=.
+if wants c || wants bench; then
+	if [ -n "${KDIR:-}" ]; then KOBJ_R=$KOBJ_D; else KOBJ_R=$(kernel ref); modules ref "$KOBJ_R"; fi
+	initramfs "$OUT/initramfs-ref.cpio" "$KOBJ_R" "$OUT/mod-$([ -n "${KDIR:-}" ] && echo debug || echo ref)"
+	start c "$KOBJ_R" "$OUT/initramfs-ref.cpio"
+	start bench "$KOBJ_R" "$OUT/initramfs-ref.cpio"
+fi
+BENCHLOG=
+wants bench && BENCHLOG=$OUT/console-bench.log
+fail=0
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
+[ $fail = 0 ] || log "a boot failed to run"
+BENCHLOG=$BENCHLOG bash "$TOP/tests/host/run.sh" >"$OUT/host.log" 2>&1 || true
 logs+=("$OUT/host.log")
-log "finished in $(($(date +%s) - t0)) s; consoles in $OUT"
+log "finished in $(($(date +%s) - t0)) s on $ACCEL_USED; consoles in $OUT"
 python3 "$TOP/scripts/parse.py" "${logs[@]}"

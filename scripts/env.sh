@@ -9,7 +9,10 @@ export LIBCLANG_PATH
 # The kernel must be built by the rustc whose rust-src it compiles `core` from.
 KMAKE_TOOLS=(LLVM="${LLVM:--19}" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 	BINDGEN="${BINDGEN:-$HOME/.cargo/bin/bindgen}" CLIPPY_DRIVER=/usr/bin/clippy-driver)
-# The unpacked pristine source of SRC_TARBALL (kernel.sh unpacks it; the in-tree copy sits beside it).
-pristine_src() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/linux-source-7.3"; }
+# The tree every kernel and module is built from: SRC_TARBALL unpacked, plus the in-tree files of
+# scripts/intree.sh, which change nothing unless VFIO_MDEV_RUST is set (kernel.sh makes it).
+build_src() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/linux-source-7.3"; }
+# The pristine drivers/vfio/mdev of SRC_TARBALL, as a tree holding only that directory.
+pristine_src() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/pristine/linux-source-7.3"; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "error: $*" >&2; exit 1; }

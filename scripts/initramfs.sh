@@ -5,6 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 out=$1 kobj=$2 moddir=$3 extra=${4:-}
 root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"	# mktemp's 0700 would keep uid 1000 out of the guest's /
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/mdev-modules,tests/extra}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
@@ -12,7 +13,7 @@ mkdir -p "$root/etc"
 printf 'root:x:0:0::/:/bin/sh\nuser:x:1000:1000::/tmp:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\nuser:x:1000:\n' > "$root/etc/group"
 cp "$TOP/tests/initramfs/init" "$root/init"
-for c in vfio/vfio_client bench/mdev_bench fault/failnth; do
+for c in vfio/vfio_client bench/mdev_bench tools/failnth tools/wr tools/race; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/${c#*/}" "$TOP/tests/$c.c"
 done
 cp -r "$TOP/tests/guest" "$TOP/tests/lib" "$TOP/tests/bench" "$root/tests/"
@@ -54,4 +55,4 @@ if [ -n "$extra" ]; then
 	[ -d "$extra" ] || die "EXTRA_TESTS=$extra is not a directory"
 	find "$extra" -maxdepth 1 -type f -perm -u+x -exec cp {} "$root/tests/extra/" \;
 fi
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$out"

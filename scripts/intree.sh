@@ -13,11 +13,17 @@ cmd=${1:-} ksrc=${2:-}
 [ "$cmd" = patch ] && [ -z "$ksrc" ] && ksrc=$(pristine_src)
 [ -f "$ksrc/drivers/vfio/mdev/mdev_core.c" ] || die "usage: intree.sh apply|patch KSRC [OUT]; KSRC must be a 7.3 source tree"
 
+put() {	# put SRC DEST: replace DEST by a copy of SRC unless they are equal (keeps make's view)
+	cmp -s "$1" "$2" || cp --remove-destination "$1" "$2"
+}
 install() {	# DEST_ROOT
-	local d=$1/drivers/vfio/mdev
+	local d=$1/drivers/vfio/mdev f
 	mkdir -p "$d/rust/samples"
-	cp --remove-destination "$TOP"/{Kbuild,mdev_core.rs,mdev_sysfs.rs,mdev_uevent.rs,mdev_abi.rs,mdev_abi.c,mdev_abi.h,mdev_vendor.rs,mdev_vendor_shim.c,mdev_vendor_shim.h} "$d/rust/"
-	cp --remove-destination "$TOP"/samples/mtty_rs.rs "$d/rust/samples/"
+	for f in Kbuild mdev_core.rs mdev_sysfs.rs mdev_uevent.rs mdev_abi.rs mdev_abi.c mdev_abi.h \
+		mdev_vendor.rs mdev_vendor_shim.c mdev_vendor_shim.h; do
+		put "$TOP/$f" "$d/rust/$f"
+	done
+	put "$TOP/samples/mtty_rs.rs" "$d/rust/samples/mtty_rs.rs"
 	cat > "$d/Makefile.new" <<'EOM'
 # SPDX-License-Identifier: GPL-2.0-only
 
@@ -29,7 +35,7 @@ mdev-y := mdev_core.o mdev_sysfs.o mdev_driver.o
 obj-$(CONFIG_VFIO_MDEV) += mdev.o
 endif
 EOM
-	mv "$d/Makefile.new" "$d/Makefile"
+	put "$d/Makefile.new" "$d/Makefile"; rm "$d/Makefile.new"
 	cat > "$d/Kconfig.new" <<'EOM'
 # SPDX-License-Identifier: GPL-2.0-only
 
@@ -49,7 +55,7 @@ config VFIO_MDEV_RUST
 
 	  If unsure, say N.
 EOM
-	mv "$d/Kconfig.new" "$d/Kconfig"
+	put "$d/Kconfig.new" "$d/Kconfig"; rm "$d/Kconfig.new"
 }
 
 case $cmd in

@@ -1,11 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (or reuse) the cached test kernel. Usage: kernel.sh debug|bench|intree
-# (intree: the debug kernel with the Rust core placed in the source by scripts/intree.sh and
-# built in; its source copy is refreshed and rebuilt incrementally on every call).
-# Prints the build directory on stdout. The cache key covers the source
-# version, the config fragments and the toolchain, so a module-only change
-# never rebuilds the kernel.
+# Build (or reuse) a cached test kernel. Usage: kernel.sh debug|ref|bench|intree
+#   debug   sanitizers (config/debug.config): our core's runs
+#   ref     no sanitizers, fault injection (config/ref.config): upstream's runs in make check
+#   bench   no sanitizers (config/bench.config): make bench
+#   intree  debug with our core built in (config/intree.config); its first build starts from
+#           a copy of the debug build, and every call refreshes the core's files and rebuilds
+#           incrementally.
+# Prints the build directory on stdout. Every flavour builds from one source tree (build_src in
+# env.sh), so the intree build can start from the debug build's objects. The cache
+# key covers the source version, the config fragments and the toolchain: a module-only change
+# never rebuilds a kernel.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 flavour=${1:-debug}
@@ -13,30 +18,42 @@ flavour=${1:-debug}
 [ -f "$SRC_TARBALL" ] || die "$SRC_TARBALL missing: run scripts/deps.sh (linux-source-7.3 from trixie-backports)"
 
 ver=$(stat -c %s-%Y "$SRC_TARBALL")
-src=$CACHE/src-$ver/linux-source-7.3
-if [ ! -f "$src/Makefile" ]; then
+tree=$(build_src)
+pristine=$(pristine_src)
+if [ ! -f "$tree/Makefile" ]; then
 	log "unpacking $SRC_TARBALL"
 	rm -rf "$CACHE/src-$ver"; mkdir -p "$CACHE/src-$ver"
 	tar -C "$CACHE/src-$ver" -xf "$SRC_TARBALL"
 fi
-frags=("$TOP/config/base.config" "$TOP/config/$flavour.config")
-[ "$flavour" = intree ] && frags=("$TOP/config/base.config" "$TOP/config/debug.config" "$TOP/config/intree.config")
-if [ "$flavour" = intree ]; then
-	# A hard-linked copy of the pristine source; intree.sh replaces files rather than editing them.
-	isrc=$CACHE/src-$ver-intree/linux-source-7.3
-	[ -f "$isrc/Makefile" ] || { mkdir -p "${isrc%/*}"; cp -al "$src" "$isrc"; }
-	bash "$TOP/scripts/intree.sh" apply "$isrc"
-	src=$isrc
+if [ ! -f "$pristine/drivers/vfio/mdev/mdev_core.c" ]; then
+	rm -rf "${pristine%/*}"; mkdir -p "${pristine%/*}"
+	tar -C "${pristine%/*}" -xf "$SRC_TARBALL" linux-source-7.3/drivers/vfio/mdev
 fi
-key=$( { echo "$ver"; cat "${frags[@]}";
-	/usr/bin/rustc --version; clang-19 --version | head -1; "${KMAKE_TOOLS[3]#BINDGEN=}" --version; } |
-	sha256sum | cut -c1-12)
-obj=$CACHE/kbuild-$flavour-$key
+bash "$TOP/scripts/intree.sh" apply "$tree"
+
+frags() {	# frags FLAVOUR: its config fragments
+	echo "$TOP/config/base.config"
+	[ "$1" = intree ] && echo "$TOP/config/debug.config"
+	echo "$TOP/config/$1.config"
+}
+key() {	# key FLAVOUR
+	{ echo "$ver"; cat $(frags "$1"); /usr/bin/rustc --version
+		clang-19 --version | head -1; "${KMAKE_TOOLS[3]#BINDGEN=}" --version; } | sha256sum | cut -c1-12
+}
+mapfile -t frags < <(frags "$flavour")
+obj=$CACHE/kbuild-$flavour-$(key "$flavour")
 if [ -f "$obj/.mdev-rs-ok" ] && [ "$flavour" != intree ]; then echo "$obj"; exit 0; fi
 
+if [ "$flavour" = intree ] && [ ! -f "$obj/.config" ]; then
+	dbg=$CACHE/kbuild-debug-$(key debug)
+	if [ -f "$dbg/.mdev-rs-ok" ]; then
+		log "intree kernel: starting from a copy of $dbg"
+		rm -rf "$obj.tmp"; cp -a "$dbg" "$obj.tmp"; rm -f "$obj.tmp/.mdev-rs-ok"; mv "$obj.tmp" "$obj"
+	fi
+fi
 mkdir -p "$obj"
 cat "${frags[@]}" > "$obj/.config"
-mk=(make -C "$src" O="$obj" "${KMAKE_TOOLS[@]}" -j"$(nproc)")
+mk=(make -C "$tree" O="$obj" "${KMAKE_TOOLS[@]}" -j"$(nproc)")
 "${mk[@]}" -s olddefconfig >"$obj/config.log" 2>&1 || { cat "$obj/config.log" >&2; die "olddefconfig failed"; }
 # Every fragment line (the last one for a symbol) must survive olddefconfig.
 bad=0
@@ -48,7 +65,7 @@ while IFS= read -r l; do
 done < <(printf '%s\n' "${last[@]}")
 [ $bad = 0 ] || die "Kconfig fragment not satisfied (see above)"
 
-log "building $flavour kernel in $obj (about 12 min on 2 cores)"
+[ -f "$obj/vmlinux" ] || log "building $flavour kernel in $obj (about 10 min on 2 cores)"
 if ! "${mk[@]}" all >"$obj/build.log" 2>&1; then
 	grep -E -B2 -A6 'error(\[E[0-9]+\])?:|Error [0-9]|\*\*\*' "$obj/build.log" | head -60 >&2
 	die "kernel build failed; full log: $obj/build.log"

@@ -13,17 +13,8 @@ ITER=${RACE_ITER:-40}
 # attributes', which kobject_add() makes on both cores, sysfs refuses to create the file);
 # remove: ENODEV, ENOENT (device removed by an unregister), EAGAIN (not yet active)
 ALLOWED="OK|No such device|No such file or directory|No space left on device|Permission denied|Resource temporarily unavailable"
-worker() {	# worker ID
-	i=0
-	while [ $i -lt $ITER ]; do
-		p=$((i % 2)) t=$((i / 2 % 2 + 1))
-		u=$(printf '7ace%04d-0000-4000-8000-%012d' $1 $i)
-		r=$(w /sys/devices/faux/mtty_rs$p/mdev_supported_types/faux_driver-$t/create $u)
-		echo "create $r"
-		[ "$r" = OK ] && echo "remove $(w /sys/bus/mdev/devices/$u/remove 1)"
-		i=$((i + 1))
-	done > /tmp/race.$1
-}
+# worker ID: tests/tools/race.c, at least ITER create/remove pairs and on until /tmp/stop exists
+worker() { race $1 $ITER /sys/devices/faux/mtty_rs%d/mdev_supported_types/faux_driver-%d/create /tmp/stop > /tmp/race.$1; }
 check_results() {	# PHASE
 	all=$(cat /tmp/race.* | sort | uniq -c | sed 's/^ *//' | tr '\n' ';')
 	echo "# $1: $all"
@@ -41,16 +32,21 @@ consistent() {	# PHASE: nothing left over
 }
 
 insmod $MDEV_MODULES/mtty_rs.ko nr_parents=2 ports=64
-rm -f /tmp/done.*
-for id in 1 2 3 4; do (worker $id; touch /tmp/done.$id) & done
+rm -f /tmp/stop
+pids=
+for id in 1 2 3 4; do worker $id & pids="$pids $!"; done
+# The writers run until /tmp/stop, so every cycle overlaps them.
 c=0
-while [ "$(ls /tmp/done.* 2>/dev/null | wc -l)" -lt 4 ]; do
+while [ $c -lt ${RACE_CYCLES:-20} ]; do
 	w $CTL "cycle $((c % 2)) 1" >/dev/null
 	c=$((c + 1))
 done
+alive=0
+for p in $pids; do kill -0 $p 2>/dev/null && alive=$((alive + 1)); done
+touch /tmp/stop
 wait
 echo "# cycles during the run: $c"
-is "$((c > 0))" "1" "parents cycled while the writers ran"
+is "$alive" "4" "parents cycled while the writers ran ($c cycles, writers alive at the end)"
 check_results "cycle"
 for d in /sys/bus/mdev/devices/*; do [ -e "$d" ] && w $d/remove 1 >/dev/null; done
 for p in 0 1; do
@@ -63,9 +59,11 @@ consistent "cycle"
 is "$(ls /sys/class/mdev_bus | grep -c mtty_rs)" "2" "cycle: both parents registered"
 
 # unload while the writers run
+rm -f /tmp/stop
 for id in 1 2 3 4; do worker $id & done
-sleep 2
+sleep 1
 rmmod_sample && r=unloaded || r=failed
+touch /tmp/stop
 wait
 is "$r" "unloaded" "unload: module unloaded under the writers"
 check_results "unload"

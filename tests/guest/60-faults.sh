@@ -16,30 +16,23 @@ echo N > $F/ignore-gfp-wait
 echo 0 > $F/verbose
 insmod $MDEV_MODULES/mtty_rs.ko max_instances=$MAX
 
+# failnth -l (tests/tools/failnth.c) fails point 1, 2, ... in turn and checks after each write.
+# field NAME OUT: the value after NAME in failnth's summary
+field() { echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
+
 # --- create
-n=1 inj=1 failed=0 tolerated=0 bad=
-while [ $n -le 300 ]; do
-	u=$(printf 'fa11fa11-0000-4000-8000-%012d' $n)
-	out=$(failnth $n $T/create $u)
-	inj=${out%% *} res=${out#* }
-	[ "$inj" = 1 ] || break
-	if [ "$res" = OK ]; then
-		tolerated=$((tolerated + 1))
-		w /sys/bus/mdev/devices/$u/remove 1 >/dev/null
-	else
-		failed=$((failed + 1))
-		[ -e /sys/bus/mdev/devices/$u ] && bad="$bad $n:device"
-		[ -e $P/$u ] && bad="$bad $n:child"
-		[ -n "$(ls $T/devices)" ] && bad="$bad $n:link"
-	fi
-	n=$((n + 1))
-done
-echo "# create: $((n - 1)) injection points, $failed failed with an errno, $tolerated tolerated"
+U=fa11fa11-0000-4000-8000-{n}
+out=$(failnth -l 300 $T/create $U -u /sys/bus/mdev/devices/$U/remove 1 \
+	-a /sys/bus/mdev/devices/$U -a $P/$U -e $T/devices)
+n=$(field points "$out") failed=$(field failed "$out") tolerated=$(field tolerated "$out")
+inj=$(field last "$out") res=$(echo "$out" | sed -n 's/^last [01] //p') bad=$(echo "$out" | sed -n 's/^bad//p')
+echo "# create: $n injection points, $failed failed with an errno, $tolerated tolerated"
 is "$inj" "0" "create: every injection point tried"
 is "$((failed > 0))" "1" "create: injected failures reach the writer as errors"
 is "$bad" "" "create: no device, child or link left by a failure"
 if [ "$CORE" = rs ]; then want=0; else want=1; fi
 # the last write reached no injection point: a plain create
+u=$(printf 'fa11fa11-0000-4000-8000-%012d' $((n + 1)))
 is "$res $(ls /sys/bus/mdev/devices | tr '\n' ' ')" "OK $u " "create without injection: exactly one mdev"
 w /sys/bus/mdev/devices/$u/remove 1 >/dev/null
 # releases are deferred under DEBUG_KOBJECT_RELEASE and give the instances back
@@ -48,23 +41,11 @@ is "$((MAX - $(cat $T/available_instances)))" "$want" "create: instances leaked 
 
 # --- register
 w $CTL "unregister 0" >/dev/null
-n=1 inj=1 failed=0 tolerated=0 bad=
-while [ $n -le 300 ]; do
-	out=$(failnth $n $CTL "register 0")
-	inj=${out%% *} res=${out#* }
-	[ "$inj" = 1 ] || break
-	if [ "$res" = OK ]; then
-		tolerated=$((tolerated + 1))
-		[ -d $T ] || bad="$bad $n:no-types"
-		w $CTL "unregister 0" >/dev/null
-	else
-		failed=$((failed + 1))
-		[ -e $P/mdev_supported_types ] && bad="$bad $n:types"
-		[ -e /sys/class/mdev_bus/mtty_rs0 ] && bad="$bad $n:link"
-	fi
-	n=$((n + 1))
-done
-echo "# register: $((n - 1)) injection points, $failed failed with an errno, $tolerated tolerated"
+out=$(failnth -l 300 $CTL "register 0" -u $CTL "unregister 0" -p $T \
+	-a $P/mdev_supported_types -a /sys/class/mdev_bus/mtty_rs0)
+n=$(field points "$out") failed=$(field failed "$out") tolerated=$(field tolerated "$out")
+inj=$(field last "$out") res=$(echo "$out" | sed -n 's/^last [01] //p') bad=$(echo "$out" | sed -n 's/^bad//p')
+echo "# register: $n injection points, $failed failed with an errno, $tolerated tolerated"
 is "$inj" "0" "register: every injection point tried"
 is "$((failed > 0))" "1" "register: injected failures reach the caller as errors"
 is "$bad" "" "register: no types directory or mdev_bus link left by a failure"

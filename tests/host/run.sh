@@ -50,7 +50,7 @@ if [ -n "${MODLOG:-}" ]; then
 	t "module build with CLIPPY=1 has no warnings" bash -c "! grep -q '^warning' $MODLOG"
 fi
 if [ -n "${KSRC:-}" ]; then
-	C=($(ls "$TOP"/*.[ch] "$TOP"/tests/vfio/*.c | grep -v "\.mod\.c$"))
+	C=($(ls "$TOP"/*.[ch] "$TOP"/tests/vfio/*.c "$TOP"/tests/tools/*.[ch] | grep -v "\.mod\.c$"))
 	t "checkpatch --strict on the C files" "$KSRC/scripts/checkpatch.pl" --no-tree --strict --quiet -f "${C[@]}"
 	t "kernel-doc -Wall on the C files" bash -c '"$0" -none -Wall "$@" 2>&1 | grep -q . && exit 1 || exit 0' \
 		"$KSRC/scripts/kernel-doc" "${C[@]}"

@@ -13,7 +13,7 @@ M=$MDEV_MODULES
 if [ "${SIZE:-tiny}" = full ]; then
 	ROUNDS=5 CR=100 LIVE="1000 5000 10000" PROBE=100 PARENTS="1 100 1000" REG=5
 else
-	ROUNDS=2 CR=5 LIVE="10 20" PROBE=5 PARENTS="1 3" REG=1
+	ROUNDS=2 CR=5 LIVE="20 200" PROBE=5 PARENTS="1 3" REG=1
 fi
 T=/sys/devices/faux/mtty_rs0/mdev_supported_types/faux_driver-1
 CTL=/sys/kernel/debug/mtty_rs/control

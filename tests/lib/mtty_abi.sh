@@ -8,8 +8,8 @@ P=$1 X=$2 DRV=$3
 PN=${P##*/}
 T=$P/mdev_supported_types
 EV=/tmp/uevents.log
-# The listener appends one line per uevent from its own shell, so lines may lag and come out of
-# order: wait (up to 10 s) for the line a check needs, and read the log sorted by SEQNUM.
+# The listener (uevlog) runs beside the test, so a line may trail the write that caused it:
+# wait for the line a check needs, and read the log sorted by SEQNUM.
 ev_wait() { wait_for grep -q "$1" $EV; }
 U=83b8f4f2-509f-382f-3c1e-e6bfe0fa1001
 UP=83B8F4F2-509F-382F-3C1E-E6BFE0FA1002

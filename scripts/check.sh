@@ -94,7 +94,7 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 	# them, and a KASAN check in an interrupt inside that window takes the direct map (ff11...)
 	# for a wild address: 4 of 11 boots with -cpu max under TCG, 0 of 42 with la57=off.
 	# shellcheck disable=SC2206 # QEMU_CLOCK holds options
-	local q=(qemu-system-x86_64 "${ACCEL_OPTS[@]}" ${QEMU_CLOCK:-} -smp ${QEMU_SMP:-${SMP:-2}} -m $mem
+	local q=(qemu-system-x86_64 "${ACCEL_OPTS[@]}" ${QEMU_CLOCK:-} -smp ${SMP:-2} -m $mem
 		-nographic -no-reboot -bios /usr/share/qemu/qboot.rom -kernel "$kimg" -initrd "$initrd"
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $kunit mdevtest.plan=$plan mdevtest.filter=$filter mdevtest.bench=${BENCH_SIZE:-tiny} mdevtest.udev=${UDEV:-0} mdevtest.profile=${PROFILE:-0}")
 	if [ "${5:-}" = interactive ]; then "${q[@]}"; return; fi
@@ -164,27 +164,20 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 		"$plan/20-*,$plan/25-*,$plan/30-*" "$plan/60-*,$plan/70-*") ;;
 	*) sh=("*") ;;
 	esac
-	[ ${#sh[@]} = 0 ] && return 0
-	if [ ${#sh[@]} = 1 ]; then
-		wants "$plan" || return 0
-		boot "$plan" "$2/arch/x86/boot/bzImage" "$3" "$OUT/console-$plan.log" &
-		pids+=($!)
-		logs+=("$OUT/console-$plan.log")
-		return 0
-	fi
 	local -a sel=()
 	for n in $(plan_tests "$plan"); do
 		matches "$n" || continue
-		for i in "${!sh[@]}"; do FILTER=${sh[$i]} matches_filter "$n" && break; done
-		FILTER=${sh[$i]} matches_filter "$n" || i=0
+		i=0
+		for f in "${!sh[@]}"; do FILTER=${sh[$f]} matches_filter "$n" && { i=$f; break; }; done
 		sel[$i]="${sel[$i]:+${sel[$i]},}$n"
 	done
 	for i in "${!sel[@]}"; do
 		f=$OUT/console-$plan-$((i + 1)).log
-		# One vCPU, except for the stress test: TCG's threads wait for each other when the
-		# guests' vCPUs outnumber the host's CPUs.
+		[ ${#sh[@]} = 1 ] && f=$OUT/console-$plan.log
+		# One vCPU, except for the stress test and unknown tests: TCG's threads wait for each
+		# other when the guests' vCPUs outnumber the host's CPUs.
 		smp=1
-		case ,${sel[$i]}, in *,$plan/50-*) smp=2 ;; esac
+		case ,${sel[$i]}, in *,$plan/50-* | *,extra/*) smp=2 ;; esac
 		SMP=$smp FILTER=${sel[$i]} boot "$plan" "$2/arch/x86/boot/bzImage" "$3" "$f" &
 		pids+=($!)
 		logs+=("$f")

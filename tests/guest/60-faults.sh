@@ -19,14 +19,19 @@ insmod $MDEV_MODULES/mtty_rs.ko max_instances=$MAX
 # failnth -l (tests/tools/failnth.c) fails point 1, 2, ... in turn and checks after each write.
 # field NAME OUT: the value after NAME in failnth's summary
 field() { echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'; }
+# summary WHAT OUT: set n, failed, inj (1 if the last write still hit a point), res (its
+# result) and bad (what a failure left behind) from failnth's summary, and print the counts
+summary() {
+	n=$(field points "$2") failed=$(field failed "$2") inj=$(field last "$2")
+	res=$(echo "$2" | sed -n 's/^last [01] //p') bad=$(echo "$2" | sed -n 's/^bad//p')
+	echo "# $1: $n injection points, $failed failed with an errno, $(field tolerated "$2") tolerated"
+}
 
 # --- create
 U=fa11fa11-0000-4000-8000-{n}
 out=$(failnth -l 300 $T/create $U -u /sys/bus/mdev/devices/$U/remove 1 \
 	-a /sys/bus/mdev/devices/$U -a $P/$U -e $T/devices)
-n=$(field points "$out") failed=$(field failed "$out") tolerated=$(field tolerated "$out")
-inj=$(field last "$out") res=$(echo "$out" | sed -n 's/^last [01] //p') bad=$(echo "$out" | sed -n 's/^bad//p')
-echo "# create: $n injection points, $failed failed with an errno, $tolerated tolerated"
+summary create "$out"
 is "$inj" "0" "create: every injection point tried"
 is "$((failed > 0))" "1" "create: injected failures reach the writer as errors"
 is "$bad" "" "create: no device, child or link left by a failure"
@@ -43,9 +48,7 @@ is "$((MAX - $(cat $T/available_instances)))" "$want" "create: instances leaked 
 w $CTL "unregister 0" >/dev/null
 out=$(failnth -l 300 $CTL "register 0" -u $CTL "unregister 0" -p $T \
 	-a $P/mdev_supported_types -a /sys/class/mdev_bus/mtty_rs0)
-n=$(field points "$out") failed=$(field failed "$out") tolerated=$(field tolerated "$out")
-inj=$(field last "$out") res=$(echo "$out" | sed -n 's/^last [01] //p') bad=$(echo "$out" | sed -n 's/^bad//p')
-echo "# register: $n injection points, $failed failed with an errno, $tolerated tolerated"
+summary register "$out"
 is "$inj" "0" "register: every injection point tried"
 is "$((failed > 0))" "1" "register: injected failures reach the caller as errors"
 is "$bad" "" "register: no types directory or mdev_bus link left by a failure"

@@ -1,122 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Binding to the C ABI layer (`mdev_abi.c`).
-//!
-//! The vendor-visible structures of `include/linux/mdev.h` stay opaque here: their fields are reached
-//! only through accessors compiled against the real header, so no layout is copied into Rust.
+//! Binding to the C ABI layer (`mdev_abi.c`) and to the vendor structures of
+//! `include/linux/mdev.h`, whose layouts come from the generated bindings.
 
-use crate::{mdev_sysfs, mdev_sysfs::Page, MdevCore, Uuid};
-use core::{
-    marker::{PhantomData, PhantomPinned},
-    mem::ManuallyDrop,
-    ptr::{self, NonNull},
-    sync::atomic::{AtomicUsize, Ordering},
+use crate::{
+    mdev_sysfs::Page,
+    rust_kernel::{
+        bindings,
+        mdev::{self, RawDriver, RawParent, RawType, Released},
+    },
+    MdevCore,
 };
-use kernel::ffi::{c_char, c_int, c_uint, c_void};
-use kernel::{
-    bindings,
-    device::Device,
-    error::to_result,
-    prelude::*,
-    str::CStrExt,
-    sync::aref::ARef,
-    types::Opaque, //
-};
+use core::ptr::NonNull;
+use kernel::ffi::{c_char, c_int, c_uint};
+use kernel::{device::Device, error::to_result, prelude::*, rbtree::RBTree, str::CStrExt};
 
-macro_rules! opaque {
-    ($(#[$m:meta])* $name:ident) => {
-        $(#[$m])*
-        #[repr(C)]
-        pub(crate) struct $name {
-            _data: [u8; 0],
-            _pin: PhantomData<(*mut u8, PhantomPinned)>,
-        }
-    };
-}
+pub(crate) use mdev::raw_dev;
 
-opaque!(
-    /// C `struct mdev_parent`, embedded in vendor memory.
-    RawParent
-);
-opaque!(
-    /// C `struct mdev_driver`, in vendor memory.
-    RawDriver
-);
-opaque!(
-    /// C `struct mdev_type`, in vendor memory.
-    RawType
-);
-
-pub(crate) use ffi::mdev_abi_kset_get_ownership as kset_get_ownership;
-
+#[cfg(MDEV_RS_KUNIT)]
 mod ffi {
     use super::*;
+    use kernel::ffi::c_void;
 
-    // `struct device` has empty members (e.g. `sched_statistics`); only pointers cross here.
-    #[expect(improper_ctypes)]
-    extern "C" {
-        pub(super) fn mdev_abi_init() -> c_int;
-        pub(super) fn mdev_abi_exit(leaked: bool);
-        pub(super) fn mdev_abi_device_free(dev: *mut bindings::device);
-        pub(super) fn mdev_abi_is_mdev(dev: *const bindings::device) -> bool;
-        pub(super) fn mdev_abi_parent_init(
-            parent: *mut RawParent,
-            dev: *mut bindings::device,
-            drv: *mut RawDriver,
-            types: *mut *mut RawType,
-            nr_types: c_uint,
-            info: *mut DrvInfo,
-        ) -> c_int;
-        pub(crate) fn mdev_abi_kset_get_ownership(
-            kobj: *const bindings::kobject,
-            uid: *mut bindings::kuid_t,
-            gid: *mut bindings::kgid_t,
-        );
-        pub(super) fn mdev_abi_type(types: *mut *mut RawType, i: c_uint) -> *mut RawType;
-        pub(super) fn mdev_abi_type_sysfs_name(t: *const RawType) -> *const c_char;
-        pub(super) fn mdev_abi_type_pretty_name(t: *const RawType) -> *const c_char;
-        pub(super) fn mdev_abi_drv_device_api(drv: *const RawDriver) -> *const c_char;
-        pub(super) fn mdev_abi_drv_get_available(drv: *mut RawDriver, t: *mut RawType) -> c_uint;
-        pub(super) fn mdev_abi_drv_show_description(
-            drv: *mut RawDriver,
-            t: *mut RawType,
-            buf: *mut c_char,
-        ) -> isize;
-        pub(super) fn mdev_abi_drv_driver(drv: *mut RawDriver) -> *mut bindings::device_driver;
-        pub(super) fn mdev_abi_device_alloc(
-            parent: *mut bindings::device,
-            t: *mut RawType,
-            uuid: *const c_char,
-            guid: *const u8,
-            groups: *const *const bindings::attribute_group,
-            core: *const c_void,
-            size: usize,
-        ) -> *mut bindings::device;
-        pub(super) fn mdev_abi_device_core(dev: *mut bindings::device) -> *mut c_void;
-        pub(super) fn mdev_abi_device_active(dev: *mut bindings::device) -> bool;
-        pub(super) fn mdev_abi_list_add(
-            head: *mut bindings::list_head,
-            dev: *mut bindings::device,
-        ) -> bool;
-        pub(super) fn mdev_abi_list_del(
-            head: *mut bindings::list_head,
-            dev: *mut bindings::device,
-        ) -> *mut bindings::device;
-        pub(super) fn mdev_abi_list_pop(head: *mut bindings::list_head) -> *mut bindings::device;
-        pub(super) fn mdev_abi_uuid_insert(
-            root: *mut bindings::rb_root,
-            id: usize,
-            dev: *mut bindings::device,
-        ) -> c_int;
-        pub(super) fn mdev_abi_uuid_erase(
-            root: *mut bindings::rb_root,
-            id: usize,
-            dev: *mut bindings::device,
-        ) -> bool;
-        pub(super) fn mdev_abi_device_set_active(dev: *mut bindings::device, active: bool);
-        pub(super) fn mdev_abi_kref_read(dev: *mut bindings::device) -> c_uint;
-    }
-    #[cfg(CONFIG_KUNIT = "y")]
     #[expect(improper_ctypes)]
     extern "C" {
         pub(crate) fn mdev_abi_kunit_warn_begin() -> *mut c_void;
@@ -144,28 +49,6 @@ mod ffi {
     }
 }
 
-/// Creates the device cache and registers the `mdev` bus.
-pub(crate) fn init() -> Result {
-    // SAFETY: No preconditions; paired with `exit()` in module exit.
-    to_result(unsafe { ffi::mdev_abi_init() })
-}
-
-/// Undoes [`init`]; `leaked`: devices may still be allocated, so their cache stays.
-pub(crate) fn exit(leaked: bool) {
-    // SAFETY: Only called from module exit after a successful `init()`, once no device of
-    // this core may be allocated unless `leaked`.
-    unsafe { ffi::mdev_abi_exit(leaked) }
-}
-
-/// Returns the raw `struct device` behind a [`Device`].
-pub(crate) fn raw_dev(dev: &Device) -> *mut bindings::device {
-    // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>` (plus a ZST), and
-    // `Opaque` allows mutation through a shared reference.
-    core::ptr::from_ref(dev)
-        .cast::<bindings::device>()
-        .cast_mut()
-}
-
 /// `dev_info(dev, msg)` for a fixed message without `%`, printed as the C core prints it,
 /// without the formatting machinery of `dev_info!`; a message with `%` is not printed.
 pub(crate) fn dev_info(dev: &Device, msg: &CStr) {
@@ -178,10 +61,38 @@ pub(crate) fn dev_info(dev: &Device, msg: &CStr) {
 }
 
 /// Reads the reference count of a device.
-#[cfg(CONFIG_KUNIT = "y")]
+#[cfg(MDEV_RS_KUNIT)]
 pub(crate) fn kref_read(dev: &Device) -> u32 {
-    // SAFETY: `dev` is a valid device for the duration of the call.
-    unsafe { ffi::mdev_abi_kref_read(raw_dev(dev)) }
+    // SAFETY: `dev` is a valid device for the duration of the call; the counter is read once,
+    // as `kref_read()` does.
+    let n = unsafe {
+        core::ptr::read_volatile(&raw const (*raw_dev(dev)).kobj.kref.refcount.refs.counter)
+    };
+    n as u32
+}
+
+/// `kobj_type::get_ownership` of `mdev_supported_types`: that of the parent device, as for a
+/// kset made by `kset_create_and_add()`.
+///
+/// # Safety
+///
+/// `kobj` is a valid kobject; `uid` and `gid` are valid for writes.
+pub(crate) unsafe extern "C" fn kset_get_ownership(
+    kobj: *const bindings::kobject,
+    uid: *mut bindings::kuid_t,
+    gid: *mut bindings::kgid_t,
+) {
+    // SAFETY: `kobj` is valid (caller guarantee), and so are its parent and the parent's ktype
+    // while it is in sysfs.
+    unsafe {
+        let p = (*kobj).parent;
+        if p.is_null() || (*p).ktype.is_null() {
+            return;
+        }
+        if let Some(f) = (*(*p).ktype).get_ownership {
+            f(p, uid, gid);
+        }
+    }
 }
 
 /// A C string owned by a vendor driver, borrowed as the C core does.
@@ -207,13 +118,13 @@ impl TypeInfo {
     pub(crate) fn sysfs_name(&self) -> &CStr {
         // SAFETY: The type is valid while registered (type invariants of `VendorType`), and so
         // are its strings.
-        unsafe { vendor_cstr(ffi::mdev_abi_type_sysfs_name(self.raw.0.as_ptr())) }.unwrap_or(c"")
+        unsafe { vendor_cstr((*self.raw.0.as_ptr()).sysfs_name) }.unwrap_or(c"")
     }
 
     /// `pretty_name`, if any.
     pub(crate) fn pretty_name(&self) -> Option<&CStr> {
         // SAFETY: As in `sysfs_name()`.
-        unsafe { vendor_cstr(ffi::mdev_abi_type_pretty_name(self.raw.0.as_ptr())) }
+        unsafe { vendor_cstr((*self.raw.0.as_ptr()).pretty_name) }
     }
 }
 
@@ -272,19 +183,42 @@ impl Vendor {
     /// the core keeps of the driver; `EINVAL` if the driver has no `device_api` or a type is NULL
     /// or has no `sysfs_name`.
     pub(crate) fn init_parent(&self, dev: &Device) -> Result<(VendorTypes, DrvInfo)> {
-        let mut info = DrvInfo::default();
-        // SAFETY: By the type invariants all pointers are valid; `dev` is a valid device and
-        // `info` is writable.
-        to_result(unsafe {
-            ffi::mdev_abi_parent_init(
-                self.parent.as_ptr(),
-                raw_dev(dev),
-                self.drv.as_ptr(),
-                self.types,
-                self.nr_types,
-                &mut info,
-            )
-        })?;
+        let parent = self.parent.as_ptr();
+        let drv = self.drv.as_ptr();
+        // SAFETY: By the type invariants `parent` and `drv` are valid, the parent for writes.
+        let info = unsafe {
+            parent.write(RawParent::default());
+            bindings::__init_rwsem(
+                &raw mut (*parent).unreg_sem,
+                c"&parent->unreg_sem".as_char_ptr(),
+                kernel::static_lock_class!().as_ptr(),
+            );
+            (*parent).dev = raw_dev(dev);
+            (*parent).mdev_driver = drv;
+            (*parent).types = self.types;
+            (*parent).nr_types = self.nr_types;
+            (*parent).available_instances.counter = (*drv).max_instances as i32;
+            DrvInfo {
+                max_instances: (*drv).max_instances,
+                counted: (*drv).get_available.is_none(),
+                described: (*drv).show_description.is_some(),
+            }
+        };
+        // SAFETY: As above.
+        let mut ok = !unsafe { (*drv).device_api }.is_null();
+        for i in 0..self.nr_types as usize {
+            // SAFETY: `types` has `nr_types` valid entries (type invariants).
+            let t = unsafe { *self.types.add(i) };
+            if t.is_null() {
+                ok = false;
+                continue;
+            }
+            // SAFETY: A non-NULL entry is a valid type.
+            unsafe { (*t).parent = parent };
+        }
+        if !ok {
+            return Err(EINVAL);
+        }
         // INVARIANT: Valid until unregistration (type invariants of `Self`).
         let types = VendorTypes {
             types: self.types,
@@ -299,8 +233,7 @@ impl Vendor {
     }
 }
 
-/// What the core keeps of a vendor driver, read at registration: `struct mdev_abi_drv_info`.
-#[repr(C)]
+/// What the core keeps of a vendor driver, read at registration.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct DrvInfo {
     /// `max_instances`.
@@ -335,10 +268,15 @@ impl VendorTypes {
 
     /// Type `i`, or `None` if out of range, NULL or without `sysfs_name`.
     pub(crate) fn get(&self, i: usize) -> Option<TypeInfo> {
-        let i = u32::try_from(i).ok().filter(|&i| i < self.nr)?;
-        // SAFETY: `i < nr` entries are valid (type invariants); NULL stands for an entry that is
-        // NULL or has no `sysfs_name`.
-        let raw = NonNull::new(unsafe { ffi::mdev_abi_type(self.types, i) })?;
+        if i >= self.nr as usize {
+            return None;
+        }
+        // SAFETY: `i < nr` entries are valid (type invariants).
+        let raw = NonNull::new(unsafe { *self.types.add(i) })?;
+        // SAFETY: A non-NULL entry is a valid type while registered.
+        if unsafe { (*raw.as_ptr()).sysfs_name }.is_null() {
+            return None;
+        }
         // INVARIANT: A valid type while registered.
         Some(TypeInfo {
             raw: VendorType(raw),
@@ -367,6 +305,13 @@ unsafe impl Sync for VendorDriver {}
 #[derive(Clone, Copy)]
 pub(crate) struct VendorType(NonNull<RawType>);
 
+impl VendorType {
+    /// The vendor's `struct mdev_type`.
+    pub(crate) fn as_ptr(&self) -> NonNull<RawType> {
+        self.0
+    }
+}
+
 // SAFETY: See `Vendor`.
 unsafe impl Send for VendorType {}
 // SAFETY: See `Vendor`.
@@ -376,271 +321,88 @@ impl VendorDriver {
     /// `device_api`, if set.
     pub(crate) fn device_api(&self) -> Option<&CStr> {
         // SAFETY: The driver is valid (type invariants), and so is its `device_api` string.
-        unsafe { vendor_cstr(ffi::mdev_abi_drv_device_api(self.0.as_ptr())) }
+        unsafe { vendor_cstr((*self.0.as_ptr()).device_api) }
     }
 
-    /// Calls `get_available`; only valid if the driver has it ([`DrvInfo::counted`] is unset).
+    /// Calls `get_available`; 0 if the driver has none ([`DrvInfo::counted`]).
     pub(crate) fn get_available(&self, t: VendorType) -> u32 {
-        // SAFETY: Driver and type are valid (type invariants); the callback is set.
-        unsafe { ffi::mdev_abi_drv_get_available(self.0.as_ptr(), t.0.as_ptr()) }
+        // SAFETY: The driver is valid (type invariants).
+        match unsafe { (*self.0.as_ptr()).get_available } {
+            // SAFETY: The type is valid (type invariants).
+            Some(f) => unsafe { f(t.0.as_ptr()) },
+            None => 0,
+        }
     }
 
-    /// Calls `show_description` into a sysfs page; only valid if [`DrvInfo::described`].
+    /// Calls `show_description` into a sysfs page; `ENOENT` if the driver has none.
     pub(crate) fn show_description(&self, t: VendorType, page: &mut Page<'_>) -> Result {
-        page.fill_raw(|buf| {
-            // SAFETY: Driver and type are valid (type invariants); `buf` is the sysfs page.
-            unsafe { ffi::mdev_abi_drv_show_description(self.0.as_ptr(), t.0.as_ptr(), buf) }
-        })
+        // SAFETY: The driver is valid (type invariants).
+        let f = unsafe { (*self.0.as_ptr()).show_description }.ok_or(ENOENT)?;
+        // SAFETY: The type is valid (type invariants); `buf` is the sysfs page.
+        page.fill_raw(|buf| unsafe { f(t.0.as_ptr(), buf) })
     }
 
     /// Binds the driver to a freshly added mdev device, running the vendor's `probe`.
     pub(crate) fn attach(&self, dev: &Device) -> Result {
         // SAFETY: The driver is valid (type invariants) and `dev` is a valid, added device.
         to_result(unsafe {
-            bindings::device_driver_attach(ffi::mdev_abi_drv_driver(self.0.as_ptr()), raw_dev(dev))
+            bindings::device_driver_attach(&raw mut (*self.0.as_ptr()).driver, raw_dev(dev))
         })
     }
 }
 
-/// Room for [`MdevCore`] in each mdev device: `MDEV_ABI_CORE_SIZE` in `mdev_abi.h`.
-const CORE_SIZE: usize = 8;
-const _: () = assert!(
-    core::mem::size_of::<MdevCore>() <= CORE_SIZE && core::mem::align_of::<MdevCore>() <= 8
-);
-
-/// Allocates an mdev device (not yet added) of `uuid`, named by its lower-case form.
-///
-/// `core` moves into the device's own allocation, so the core state costs no allocation of its
-/// own. It is dropped when the last reference goes, after [`crate::device_released`] has run,
-/// and at once if the allocation fails.
-pub(crate) fn device_alloc(
-    parent: &Device,
-    t: VendorType,
-    uuid: Uuid,
-    core: MdevCore,
-) -> Result<ARef<Device>> {
-    let name = uuid.to_name();
-    let name = name.as_cstr().as_char_ptr();
-    let guid = uuid.to_guid();
-    let core = ManuallyDrop::new(core);
-    // The C side copies `name` and reads `core` bytewise, which moves it: it is not used again
-    // on success. Its storage is 8-byte aligned and large enough (asserted above).
-    // SAFETY: `parent` is valid, `t` a registered vendor type, `name` a UUID C string and `guid`
-    // 16 bytes, both alive during the call, the groups a NULL-terminated static array, `core`
-    // valid for `size`.
-    let dev = unsafe {
-        ffi::mdev_abi_device_alloc(
-            raw_dev(parent),
-            t.0.as_ptr(),
-            name,
-            guid.as_ptr(),
-            mdev_sysfs::device_groups(),
-            (&raw const *core).cast(),
-            core::mem::size_of::<MdevCore>(),
-        )
-    };
-    let Some(dev) = NonNull::new(dev) else {
-        // On failure the C side did not take `core`.
-        drop(ManuallyDrop::into_inner(core));
-        return Err(ENOMEM);
-    };
-    // SAFETY: `dev` was just initialised with `device_initialize()`; we take over that reference.
-    Ok(unsafe { ARef::from_raw(dev.cast()) })
-}
-
-/// Whether `dev` is an mdev device of this core.
-fn is_ours(dev: &Device) -> bool {
-    // SAFETY: `raw_dev(dev)` is a valid device.
-    unsafe { ffi::mdev_abi_is_mdev(raw_dev(dev)) }
-}
-
-/// The core state of an mdev device, or `None` if `dev` is not an mdev device of this core.
-pub(crate) fn device_core(dev: &Device) -> Option<&MdevCore> {
-    if !is_ours(dev) {
-        return None;
-    }
-    // SAFETY: Every device on our bus was allocated by `device_alloc()`, which moved an
-    // `MdevCore` into it; that lives until the device is released, longer than `dev`'s borrow.
-    unsafe {
-        ffi::mdev_abi_device_core(raw_dev(dev))
-            .cast::<MdevCore>()
-            .as_ref()
-    }
-}
-
-/// An mdev device whose last reference is gone, during its release callback.
+/// Index of mdev devices by UUID (`mdev->uuid`), across all parents.
 ///
 /// # Invariants
 ///
-/// `dev` is an mdev device of this core whose memory, including `core`, is valid for `'a`.
-pub(crate) struct Released<'a> {
-    dev: NonNull<bindings::device>,
-    core: &'a MdevCore,
-}
-
-impl Released<'_> {
-    /// The device's core state, dropped right after [`crate::device_released`].
-    pub(crate) fn core(&self) -> &MdevCore {
-        self.core
-    }
-}
-
-/// Index of mdev devices by UUID.
-///
-/// The nodes live in the devices' own allocations, so indexing costs no memory of its own.
-///
-/// # Invariants
-///
-/// `root` holds exactly the devices whose `uuid_index` is `id`, and `id` is unique to this
-/// index. A device still linked at release is leaked by the C side, never freed.
-pub(crate) struct UuidIndex {
-    root: bindings::rb_root,
-    id: usize,
-}
-
-// SAFETY: The tree only links device memory, which any thread may use; `&mut self` serialises.
-unsafe impl Send for UuidIndex {}
+/// Each entry maps a UUID to the address of the device that holds it.
+pub(crate) struct UuidIndex(RBTree<[u8; 16], usize>);
 
 impl UuidIndex {
     /// An empty index.
     pub(crate) fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(1);
-        // INVARIANT: Empty, with a fresh id.
-        Self {
-            root: bindings::rb_root {
-                rb_node: ptr::null_mut(),
-            },
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
-        }
+        Self(RBTree::new())
     }
 
-    /// Adds `dev`; `EEXIST` if its UUID is taken, `EBUSY` if it is indexed already.
+    /// Adds `dev`; `EEXIST` if its UUID is taken.
     pub(crate) fn insert(&mut self, dev: &Device) -> Result {
-        if !is_ours(dev) {
-            return Err(EINVAL);
+        let key = mdev::guid(dev).ok_or(EINVAL)?;
+        if self.0.get(&key).is_some() {
+            return Err(EEXIST);
         }
-        // SAFETY: `dev` is an mdev device of this core; `&mut self` serialises the index.
-        to_result(unsafe { ffi::mdev_abi_uuid_insert(&mut self.root, self.id, raw_dev(dev)) })
+        self.0
+            .try_create_and_insert(key, raw_dev(dev) as usize, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Removes the entry of `key` if it is the device at `addr`; returns whether it was.
+    fn remove_if(&mut self, key: [u8; 16], addr: usize) -> bool {
+        if self.0.get(&key) != Some(&addr) {
+            return false;
+        }
+        self.0.remove(&key);
+        true
     }
 
     /// Removes `dev`; returns whether it was in this index.
     pub(crate) fn remove(&mut self, dev: &Device) -> bool {
-        // SAFETY: As in `insert()`.
-        is_ours(dev) && unsafe { ffi::mdev_abi_uuid_erase(&mut self.root, self.id, raw_dev(dev)) }
+        mdev::guid(dev).is_some_and(|key| self.remove_if(key, raw_dev(dev) as usize))
     }
 
     /// Removes a released device; returns whether it was in this index.
-    pub(crate) fn remove_released(&mut self, r: &Released<'_>) -> bool {
-        // SAFETY: `r.dev` is an mdev device of this core with valid memory (type invariants).
-        unsafe { ffi::mdev_abi_uuid_erase(&mut self.root, self.id, r.dev.as_ptr()) }
+    pub(crate) fn remove_released(&mut self, r: &Released<'_, MdevCore>) -> bool {
+        self.remove_if(r.guid(), r.addr())
     }
 
     /// Whether the index is empty.
-    #[cfg(CONFIG_KUNIT = "y")]
+    #[cfg(MDEV_RS_KUNIT)]
     pub(crate) fn is_empty(&self) -> bool {
-        self.root.rb_node.is_null()
+        self.0.is_empty()
     }
-}
-
-/// The devices of a parent in creation order, each holding a reference.
-///
-/// Linked through `mdev_device::next`, so a member costs no memory of its own. Every change
-/// takes `Pin<&mut Self>`, so the owner's lock serialises the list.
-///
-/// # Invariants
-///
-/// `head` is an initialised list whose members are mdev devices of this core, linked and
-/// unlinked only through `Pin<&mut Self>`; the list owns one reference to each.
-#[pin_data(PinnedDrop)]
-pub(crate) struct DeviceList {
-    #[pin]
-    head: Opaque<bindings::list_head>,
-}
-
-// SAFETY: Members are reference-counted devices, which any thread may use; changes need
-// `Pin<&mut Self>`.
-unsafe impl Send for DeviceList {}
-// SAFETY: `&DeviceList` gives no access to the list.
-unsafe impl Sync for DeviceList {}
-
-impl DeviceList {
-    /// An empty list.
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            // INVARIANT: Initialised empty.
-            // SAFETY: `p` is valid for writes.
-            head <- Opaque::ffi_init(|p| unsafe { bindings::INIT_LIST_HEAD(p) }),
-        })
-    }
-
-    /// Appends `dev`, which must not be on a list yet.
-    pub(crate) fn push(self: Pin<&mut Self>, dev: ARef<Device>) -> Result {
-        if !is_ours(&dev) {
-            return Err(EINVAL);
-        }
-        // SAFETY: `dev` is an mdev device of this core; `Pin<&mut Self>` is exclusive.
-        if !unsafe { ffi::mdev_abi_list_add(self.head.get(), raw_dev(&dev)) } {
-            return Err(EBUSY);
-        }
-        // INVARIANT: The list now owns the reference.
-        core::mem::forget(dev);
-        Ok(())
-    }
-
-    /// Takes `dev` off the list, with the list's reference; `None` if it is not on it.
-    pub(crate) fn take(self: Pin<&mut Self>, dev: &Device) -> Option<ARef<Device>> {
-        if !is_ours(dev) {
-            return None;
-        }
-        // SAFETY: As in `push()`.
-        let d = unsafe { ffi::mdev_abi_list_del(self.head.get(), raw_dev(dev)) };
-        // SAFETY: A non-NULL result is a member, with the reference the list owned.
-        NonNull::new(d).map(|d| unsafe { ARef::from_raw(d.cast()) })
-    }
-
-    /// Takes the oldest device off the list, with the list's reference.
-    pub(crate) fn pop(self: Pin<&mut Self>) -> Option<ARef<Device>> {
-        // SAFETY: `Pin<&mut Self>` is exclusive.
-        let d = unsafe { ffi::mdev_abi_list_pop(self.head.get()) };
-        // SAFETY: As in `take()`.
-        NonNull::new(d).map(|d| unsafe { ARef::from_raw(d.cast()) })
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for DeviceList {
-    fn drop(mut self: Pin<&mut Self>) {
-        // Normally empty by now; drop the references of any member left.
-        while self.as_mut().pop().is_some() {}
-    }
-}
-
-/// Whether the core considers `dev` active (`mdev_device::active`).
-pub(crate) fn device_active(dev: &Device) -> bool {
-    // SAFETY: Only called on mdev devices allocated by `device_alloc()`.
-    is_ours(dev) && unsafe { ffi::mdev_abi_device_active(raw_dev(dev)) }
-}
-
-/// `device_add()`.
-pub(crate) fn device_add(dev: &Device) -> Result {
-    // SAFETY: `dev` is an initialised, not yet added device.
-    to_result(unsafe { bindings::device_add(raw_dev(dev)) })
-}
-
-/// `device_del()`.
-pub(crate) fn device_del(dev: &Device) {
-    // SAFETY: `dev` was added by `device_add()` and is deleted once by the core.
-    unsafe { bindings::device_del(raw_dev(dev)) }
-}
-
-/// Mirrors the core's notion of an active device into `mdev_device::active`.
-pub(crate) fn device_set_active(dev: &Device, active: bool) {
-    // SAFETY: Only called on mdev devices allocated by `device_alloc()`.
-    unsafe { ffi::mdev_abi_device_set_active(raw_dev(dev), active) }
 }
 
 /// Test-only access to the C fixtures and KUnit warning counters.
-#[cfg(CONFIG_KUNIT = "y")]
+#[cfg(MDEV_RS_KUNIT)]
 pub(crate) mod kunit {
     use super::*;
 
@@ -685,7 +447,7 @@ pub(crate) mod kunit {
             i: u32,
             sysfs_name: Option<&'static CStr>,
         ) {
-            let p = |s: Option<&'static CStr>| s.map_or(ptr::null(), |s| s.as_char_ptr());
+            let p = |s: Option<&'static CStr>| s.map_or(core::ptr::null(), |s| s.as_char_ptr());
             // SAFETY: The fixture is live (type invariants); the strings are static.
             unsafe {
                 ffi::mdev_abi_kunit_set_names(self.0.as_ptr(), p(device_api), i, p(sysfs_name))
@@ -730,13 +492,38 @@ pub(crate) mod kunit {
     }
 }
 
-/// `mdev_register_parent()`, called by the C export in `mdev_abi.c`.
+/// `mdev_register_driver()`, exported by `mdev_abi.c`.
+///
+/// # Safety
+///
+/// `drv` follows the contract of `mdev_register_driver()` in `include/linux/mdev.h`.
+#[no_mangle]
+unsafe extern "C" fn mdev_register_driver(drv: *mut RawDriver) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    match unsafe { mdev::register_driver(drv) } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `mdev_unregister_driver()`, exported by `mdev_abi.c`.
+///
+/// # Safety
+///
+/// `drv` was registered with `mdev_register_driver()`.
+#[no_mangle]
+unsafe extern "C" fn mdev_unregister_driver(drv: *mut RawDriver) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { mdev::unregister_driver(drv) }
+}
+
+/// `mdev_register_parent()`, exported by `mdev_abi.c`.
 ///
 /// # Safety
 ///
 /// The arguments follow the contract of `mdev_register_parent()` in `include/linux/mdev.h`.
 #[no_mangle]
-unsafe extern "C" fn mdev_rs_register_parent(
+unsafe extern "C" fn mdev_register_parent(
     parent: *mut RawParent,
     dev: *mut bindings::device,
     drv: *mut RawDriver,
@@ -759,39 +546,12 @@ unsafe extern "C" fn mdev_rs_register_parent(
     }
 }
 
-/// `mdev_unregister_parent()`, called by the C export in `mdev_abi.c`.
+/// `mdev_unregister_parent()`, exported by `mdev_abi.c`.
 ///
 /// # Safety
 ///
 /// `parent` is only compared with registered parents, never dereferenced when unknown.
 #[no_mangle]
-unsafe extern "C" fn mdev_rs_unregister_parent(parent: *mut RawParent) {
+unsafe extern "C" fn mdev_unregister_parent(parent: *mut RawParent) {
     crate::unregister_parent(parent)
-}
-
-/// Called by the release callback of an mdev device with its embedded core state.
-///
-/// # Safety
-///
-/// `dev` is an mdev device allocated by [`device_alloc`] whose last reference is gone, `core` its
-/// core state; called once per device.
-#[no_mangle]
-unsafe extern "C" fn mdev_rs_device_release(dev: *mut bindings::device, core: *mut c_void) {
-    let core = core.cast::<MdevCore>();
-    {
-        // INVARIANT: The memory stays valid until `mdev_abi_device_free()` below.
-        let r = Released {
-            // SAFETY: `dev` is non-NULL (caller guarantee).
-            dev: unsafe { NonNull::new_unchecked(dev) },
-            // SAFETY: `core` holds the `MdevCore` moved in by `device_alloc()`.
-            core: unsafe { &*core },
-        };
-        crate::device_released(&r);
-    }
-    // SAFETY: The state is valid and dropped once; nothing refers to it any more.
-    unsafe { ptr::drop_in_place(core) };
-    // SAFETY: `dev` is in its release callback and its core state is dropped.
-    unsafe { ffi::mdev_abi_device_free(dev) };
-    // Module code runs until here.
-    crate::live_put();
 }

@@ -8,21 +8,24 @@
 mod mdev_abi;
 mod mdev_sysfs;
 mod mdev_uevent;
+#[path = "rust/kernel/mod.rs"]
+mod rust_kernel;
 
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use core::{
+    ptr,
+    sync::atomic::{AtomicPtr, AtomicU32, AtomicUsize, Ordering},
+};
 use kernel::{
     device::Device,
     list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
     new_condvar, new_mutex,
     prelude::*,
-    sync::{aref::ARef, Arc, ArcBorrow, CondVar, Mutex, UniqueArc},
-    time::{delay::fsleep, Delta},
+    sync::{aref::ARef, Arc, ArcBorrow, Completion, CondVar, LockedBy, Mutex, UniqueArc},
 };
-use mdev_abi::{
-    DeviceList, DrvInfo, RawParent, Released, UuidIndex, Vendor, VendorDriver, VendorTypes,
-};
+use mdev_abi::{DrvInfo, UuidIndex, Vendor, VendorDriver, VendorTypes};
 use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
 use mdev_uevent::State;
+use rust_kernel::mdev::{self, Bus, DeviceState, RawParent, Released};
 
 module! {
     type: MdevModule,
@@ -142,6 +145,9 @@ struct Index {
 /// for zero.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 
+/// Completed when [`LIVE`] drops to zero once module exit waits for it.
+static EXIT_WAIT: AtomicPtr<Completion> = AtomicPtr::new(ptr::null_mut());
+
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
     unsafe(uninit) static INDEX: Mutex<Index> = Index {
@@ -232,8 +238,8 @@ struct RegView {
     types: VendorTypes,
 }
 
-/// The unregistration gate of a parent, with everything it protects.
-#[pin_data]
+/// The unregistration gate of a parent, with everything it protects; its lock also guards
+/// [`MdevCore::listed`] of the parent's devices.
 struct Gate {
     /// Set once registration is complete and cleared when unregistration starts: creates and
     /// removes outside fail with `ENODEV`.
@@ -242,10 +248,6 @@ struct Gate {
     users: u32,
     /// The registration, while it lasts.
     view: Option<RegView>,
-    /// Live mdev devices in creation order, each holding the reference from
-    /// `device_initialize()`; O(1) removal.
-    #[pin]
-    devices: DeviceList,
 }
 
 /// A parent registration, with the state shared by its type directories and its mdev devices.
@@ -303,24 +305,21 @@ impl<'a> GateUser<'a> {
     }
 
     /// Leaves the gate, under its lock.
-    fn leave(&mut self, g: Pin<&mut Gate>) {
-        let g = g.project();
-        *g.users -= 1;
-        if *g.users == 0 && !*g.open {
+    fn leave(&mut self, g: &mut Gate) {
+        g.users -= 1;
+        if g.users == 0 && !g.open {
             self.shared.drained.notify_all();
         }
         self.left = true;
     }
 
     /// Lists a created device, marks it active and leaves the gate, in one critical section.
-    /// On error the caller is still in the gate.
-    fn finish_create(&mut self, dev: &ARef<Device>) -> Result {
+    fn finish_create(&mut self, dev: &ARef<Device>, core: &MdevCore) {
         let shared = self.shared;
         let mut g = shared.gate.lock();
-        g.as_mut().project().devices.push(dev.clone())?;
+        *core.listed.access_mut(&mut g) = Some(dev.clone());
         set_active(dev, true);
-        self.leave(g.as_mut());
-        Ok(())
+        self.leave(&mut g);
     }
 }
 
@@ -329,7 +328,7 @@ impl Drop for GateUser<'_> {
         if !self.left {
             let shared = self.shared;
             let mut g = shared.gate.lock();
-            self.leave(g.as_mut());
+            self.leave(&mut g);
         }
     }
 }
@@ -337,18 +336,17 @@ impl Drop for GateUser<'_> {
 impl ParentShared {
     /// A closed registration of `view`.
     fn new(view: RegView, info: DrvInfo, key: usize) -> Result<impl PinInit<Self, Error>> {
-        let dev = mdev_abi::raw_dev(&view.dev) as usize;
+        let dev = mdev::raw_dev(&view.dev) as usize;
         let types = TypeDirs::new(view.types.len())?;
         Ok(try_pin_init!(Self {
             counted: info.counted,
             described: info.described,
             avail: AtomicU32::new(info.max_instances),
-            gate <- new_mutex!(pin_init!(Gate {
+            gate <- new_mutex!(Gate {
                 open: false,
                 users: 0,
                 view: Some(view),
-                devices <- DeviceList::new(),
-            })),
+            }),
             drained <- new_condvar!(),
             key,
             dev,
@@ -370,21 +368,20 @@ impl ParentShared {
         &self,
         f: impl FnOnce(&GateUser<'_>, &RegView) -> Result<T>,
     ) -> Result<(GateUser<'_>, T)> {
-        let mut guard = self.gate.lock();
-        let g = guard.as_mut().project();
-        let view = match g.view {
-            Some(v) if *g.open => v,
+        let mut g = self.gate.lock();
+        let view = match &g.view {
+            Some(v) if g.open => v.clone(),
             _ => return Err(ENODEV),
         };
-        *g.users += 1;
+        g.users += 1;
         let mut user = GateUser {
             shared: self,
             left: false,
         };
-        match f(&user, view) {
+        match f(&user, &view) {
             Ok(t) => Ok((user, t)),
             Err(e) => {
-                user.leave(guard.as_mut());
+                user.leave(&mut g);
                 Err(e)
             }
         }
@@ -392,20 +389,19 @@ impl ParentShared {
 
     /// Marks `dev` inactive, enters the gate and takes `dev` off the device list, for its
     /// removal; the errors and their order are the C core's.
-    fn enter_take(&self, dev: &Device) -> Result<(GateUser<'_>, ARef<Device>)> {
+    fn enter_take(&self, dev: &Device, core: &MdevCore) -> Result<(GateUser<'_>, ARef<Device>)> {
         let mut g = self.gate.lock();
-        let g = g.as_mut().project();
         // Not yet listed, or already taken by another remove or by unregistration.
-        if !mdev_abi::device_active(dev) {
+        if !mdev::active(dev) {
             return Err(EAGAIN);
         }
         set_active(dev, false);
-        if !*g.open {
+        if !g.open {
             // Unregistration, which has closed the gate, removes it.
             return Err(ENODEV);
         }
-        let dev = g.devices.take(dev).ok_or(ENODEV)?;
-        *g.users += 1;
+        let dev = core.listed.access_mut(&mut g).take().ok_or(ENODEV)?;
+        g.users += 1;
         let user = GateUser {
             shared: self,
             left: false,
@@ -413,9 +409,12 @@ impl ParentShared {
         Ok((user, dev))
     }
 
-    /// Takes the oldest device off the list and marks it inactive.
-    fn pop_device(&self) -> Option<ARef<Device>> {
-        take_oldest(self.gate.lock().as_mut())
+    /// Takes a device of this registration, with state `core`, off the list for its removal
+    /// by unregistration, and marks it inactive; `None` if a remove took it.
+    fn take_device(&self, core: &MdevCore) -> Option<ARef<Device>> {
+        let mut g = self.gate.lock();
+        let dev = core.listed.access_mut(&mut g).take();
+        dev.inspect(|d| set_active(d, false))
     }
 
     /// The registration, for attribute reads.
@@ -424,64 +423,57 @@ impl ParentShared {
     }
 
     /// Closes the gate and, while registered, announces the unregistration and removes the
-    /// compat class link. With no create or remove in flight, also takes the oldest device off
-    /// the list, as [`Self::drain`] would, in the same critical section.
-    fn close(&self, compat: Option<&CompatClass>) -> Closed {
+    /// compat class link.
+    fn close(&self, compat: Option<&CompatClass>) {
         let mut g = self.gate.lock();
-        let gp = g.as_mut().project();
-        *gp.open = false;
-        if let Some(v) = gp.view.as_ref() {
+        g.open = false;
+        if let Some(v) = g.view.as_ref() {
             mdev_abi::dev_info(&v.dev, c"MDEV: Unregistering\n");
             if let Some(c) = compat {
                 c.remove_link(&v.dev);
             }
         }
-        if *gp.users != 0 {
-            return Closed::Busy;
-        }
-        Closed::Idle(take_oldest(g.as_mut()))
     }
 
-    /// Waits for the creates and removes in flight once the gate is closed, then takes the
-    /// oldest device off the list, in the same critical section.
-    fn drain(&self) -> Option<ARef<Device>> {
+    /// Waits for the creates and removes in flight once the gate is closed.
+    fn drain(&self) {
         let mut g = self.gate.lock();
         while g.users != 0 {
             self.drained.wait(&mut g);
         }
-        take_oldest(g.as_mut())
     }
 }
 
-/// What closing a gate found.
-enum Closed {
-    /// Creates or removes were in flight: [`ParentShared::drain`] waits for them.
-    Busy,
-    /// None were: the oldest device, already taken off the list.
-    Idle(Option<ARef<Device>>),
-}
-
-/// Takes the oldest device off a gate's list and marks it inactive, under the gate lock.
-fn take_oldest(g: Pin<&mut Gate>) -> Option<ARef<Device>> {
-    let dev = g.project().devices.pop();
-    dev.inspect(|d| set_active(d, false))
-}
-
-/// The core state of one mdev device, stored in the device and dropped at its release: the
-/// reference to its type directory, which keeps the registration alive.
+/// The core state of one mdev device, stored in the device and dropped at its release.
 pub(crate) struct MdevCore {
+    /// The reference to its type directory, which keeps the registration alive.
     links: TypeLinks,
+    /// The reference from `device_initialize()` while the device is listed (active), under the
+    /// gate lock of its registration: whoever takes it removes the device.
+    listed: LockedBy<Option<ARef<Device>>, Gate>,
 }
 
-/// Undoes a device's accounting when its last reference is gone: the UUID becomes free and, if
-/// the device was indexed, its instance comes back.
-pub(crate) fn device_released(r: &Released<'_>) {
-    let shared = r.core().links.shared();
-    let mut idx = INDEX.lock();
-    let accounted = idx.uuids.as_mut().is_some_and(|t| t.remove_released(r));
-    if accounted && shared.counted {
-        shared.avail.fetch_add(1, Ordering::Relaxed);
+impl DeviceState for MdevCore {
+    /// Undoes a device's accounting: the UUID becomes free and, if the device was indexed, its
+    /// instance comes back.
+    fn released(r: &Released<'_, Self>) {
+        let shared = r.state().links.shared();
+        let mut idx = INDEX.lock();
+        let accounted = idx.uuids.as_mut().is_some_and(|t| t.remove_released(r));
+        if accounted && shared.counted {
+            shared.avail.fetch_add(1, Ordering::Relaxed);
+        }
     }
+
+    fn freed() {
+        live_put();
+    }
+}
+
+/// The core state of `dev`, or `None` if it is not an mdev device of this core.
+fn device_core(dev: &Device) -> Option<&MdevCore> {
+    // SAFETY: Every device of the bus is allocated by `create()` with an `MdevCore`.
+    unsafe { mdev::state::<MdevCore>(dev) }
 }
 
 /// Counts an object whose release may run module code; module exit waits for zero.
@@ -491,7 +483,14 @@ pub(crate) fn live_get() {
 
 /// Undoes [`live_get`], as the last action of a release.
 pub(crate) fn live_put() {
-    LIVE.fetch_sub(1, Ordering::Release);
+    if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
+        let waiter = EXIT_WAIT.load(Ordering::Acquire);
+        // SAFETY: A non-NULL pointer is the completion module exit waits on, alive until the
+        // wait returns, which needs this call.
+        if let Some(c) = unsafe { waiter.as_ref() } {
+            c.complete_all();
+        }
+    }
 }
 
 /// One type of a registration, as its directory's attributes see it.
@@ -549,36 +548,43 @@ fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
     let shared = &td.shared;
     // Allocate before any accounting, so that a failed allocation changes nothing; under the
     // gate lock, which keeps the registration's reference to the parent for the new device
-    // until `device_add()` takes its own. From here `device_released()` undoes whatever
-    // accounting is done, on every path; on an error `dev` is dropped after the index lock,
-    // which its release takes.
+    // until `device_add()` takes its own. From here the device's release undoes whatever
+    // accounting is done, on every path.
     let (mut user, (dev, drv)) = shared.enter_with(|user, view| {
-        let tinfo = view.types.get(td.index).ok_or(ENODEV)?;
+        let ty = view.types.get(td.index).ok_or(ENODEV)?;
         let core = MdevCore {
             links: shared.types.links(td.index, user).ok_or(ENODEV)?,
+            listed: LockedBy::new(&shared.gate, None),
         };
-        Ok((
-            mdev_abi::device_alloc(&view.dev, tinfo.raw, uuid, core)?,
-            view.drv,
-        ))
+        let name = uuid.to_name();
+        // SAFETY: The type is valid while the parent is registered and the groups are static.
+        let dev = unsafe {
+            Bus::alloc(
+                &view.dev,
+                ty.raw.as_ptr(),
+                name.as_cstr(),
+                uuid.to_guid(),
+                mdev_sysfs::device_groups(),
+                core,
+            )?
+        };
+        Ok((dev, view.drv))
     })?;
     live_get();
-    let accounted = account(&mut INDEX.lock(), shared, &dev);
-    accounted?;
-    mdev_abi::device_add(&dev)?;
-    if let Err(e) = attach_and_link(drv, &dev) {
-        mdev_abi::device_del(&dev);
+    account(shared, &dev)?;
+    mdev::device_add(&dev)?;
+    let core = device_core(&dev).ok_or(ENODEV)?;
+    if let Err(e) = drv.attach(&dev).and_then(|()| core.links.link(&dev)) {
+        mdev::device_del(&dev);
         return Err(e);
     }
-    if let Err(e) = user.finish_create(&dev) {
-        remove_common(dev);
-        return Err(e);
-    }
+    user.finish_create(&dev, core);
     Ok(())
 }
 
 /// Takes the UUID (`EEXIST`) and, if the core counts them, an instance (`EUSERS`) for `dev`.
-fn account(idx: &mut Index, shared: &ParentShared, dev: &Device) -> Result {
+fn account(shared: &ParentShared, dev: &Device) -> Result {
+    let mut idx = INDEX.lock();
     let uuids = idx.uuids.get_or_insert_with(UuidIndex::new);
     uuids.insert(dev)?;
     if shared.counted
@@ -593,24 +599,19 @@ fn account(idx: &mut Index, shared: &ParentShared, dev: &Device) -> Result {
     Ok(())
 }
 
-fn attach_and_link(drv: VendorDriver, dev: &ARef<Device>) -> Result {
-    drv.attach(dev)?;
-    mdev_abi::device_core(dev).ok_or(ENODEV)?.links.link(dev)
-}
-
 /// Records whether a device is active, in `mdev_device::active`, under its parent's gate lock:
-/// a device is active while it is on the gate's device list.
+/// a device is active while it is listed.
 fn set_active(dev: &Device, active: bool) {
-    mdev_abi::device_set_active(dev, active);
+    mdev::set_active(dev, active);
 }
 
 /// Destroys an mdev device taken off its list: links, then `device_del()` (unbind, vendor
 /// `remove`), then the reference from `device_initialize()`.
 fn remove_common(dev: ARef<Device>) {
-    if let Some(core) = mdev_abi::device_core(&dev) {
+    if let Some(core) = device_core(&dev) {
         core.links.unlink(&dev);
     }
-    mdev_abi::device_del(&dev);
+    mdev::device_del(&dev);
 }
 
 /// A write to an mdev device's `remove` attribute.
@@ -627,9 +628,9 @@ pub(crate) fn remove_store(req: &RemoveRequest<'_>, buf: &[u8]) -> Result {
 
 /// Removes `dev`, which the caller keeps alive, and with it its core state.
 fn device_remove(dev: &Device) -> Result {
-    let core = mdev_abi::device_core(dev).ok_or(ENODEV)?;
+    let core = device_core(dev).ok_or(ENODEV)?;
     let shared = core.links.shared();
-    let (user, listed) = shared.enter_take(dev)?;
+    let (user, listed) = shared.enter_take(dev, core)?;
     remove_common(listed);
     drop(user);
     Ok(())
@@ -639,7 +640,7 @@ fn device_remove(dev: &Device) -> Result {
 pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
     let key = vendor.key() as usize;
     let mut reg = REGISTRY.lock();
-    if reg.contains(key) || reg.has_dev(mdev_abi::raw_dev(dev) as usize) {
+    if reg.contains(key) || reg.has_dev(mdev::raw_dev(dev) as usize) {
         kernel::warn_on!(true);
         return Err(EEXIST);
     }
@@ -663,8 +664,7 @@ pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
     reg.bucket(key).push_back(parent);
     {
         let mut g = by_dev.gate.lock();
-        let g = g.as_mut().project();
-        *g.open = true;
+        g.open = true;
         // Under the core's own reference, as `unregistered`.
         if let Some(v) = g.view.as_ref() {
             mdev_uevent::send(&v.dev, State::Registered);
@@ -690,26 +690,33 @@ pub(crate) fn unregister_parent(key: *mut RawParent) {
 
 /// Completes taking a parent out of the registry: closes its gate to new creates and removes
 /// and removes its compat class link.
-fn detach(reg: &Registry, p: ListArc<ParentShared>) -> (Arc<ParentShared>, Closed) {
+fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Arc<ParentShared> {
     let shared = p.into_arc();
-    let closed = shared.close(reg.compat.as_ref());
-    (shared, closed)
+    shared.close(reg.compat.as_ref());
+    shared
 }
 
 /// Unregisters a parent taken out of the registry.
-fn teardown((shared, closed): (Arc<ParentShared>, Closed)) {
-    // In creation order, as the C core walks the parent's children.
-    let mut next = match closed {
-        Closed::Idle(dev) => dev,
-        Closed::Busy => shared.drain(),
-    };
-    while let Some(dev) = next {
-        remove_common(dev);
-        next = shared.pop_device();
+fn teardown(shared: Arc<ParentShared>) {
+    shared.drain();
+    // The parent's children in creation order, as the C core walks them; the devices of this
+    // registration that no remove took.
+    if let Ok(view) = shared.view() {
+        mdev::for_each_child(&view.dev, |child| {
+            let Some(core) = device_core(child) else {
+                return;
+            };
+            if !ptr::eq(&*core.links.shared(), &*shared) {
+                return;
+            }
+            if let Some(dev) = shared.take_device(core) {
+                remove_common(dev);
+            }
+        });
     }
     TypeDirs::unregister(&shared);
     // The type directories are gone or going; nothing reaches the view any more.
-    let view = shared.gate.lock().as_mut().project().view.take();
+    let view = shared.gate.lock().view.take();
     // The view holds the core's reference to the parent until the event is out.
     if let Some(v) = view.as_ref() {
         mdev_uevent::send(&v.dev, State::Unregistered);
@@ -720,7 +727,10 @@ fn teardown((shared, closed): (Arc<ParentShared>, Closed)) {
     drop(by_dev);
 }
 
-struct MdevModule;
+struct MdevModule {
+    /// Dropped last, once every device is released.
+    _bus: Bus<MdevCore>,
+}
 
 impl kernel::Module for MdevModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
@@ -729,21 +739,15 @@ impl kernel::Module for MdevModule {
             INDEX.init();
             REGISTRY.init();
         }
-        #[cfg(CONFIG_KUNIT = "y")]
+        #[cfg(MDEV_RS_KUNIT)]
         // SAFETY: As above.
         unsafe {
             mdev_uevent::tests_hook::LAST.init()
         };
-        mdev_abi::init()?;
-        match CompatClass::new() {
-            Ok(c) => REGISTRY.lock().compat = Some(c),
-            Err(e) => {
-                mdev_abi::exit(false);
-                return Err(e);
-            }
-        }
+        let bus = Bus::register()?;
+        REGISTRY.lock().compat = Some(CompatClass::new()?);
         pr_info!("mdev core (Rust) loaded\n");
-        Ok(MdevModule)
+        Ok(MdevModule { _bus: bus })
     }
 }
 
@@ -764,30 +768,27 @@ impl Drop for MdevModule {
         }
         let compat = REGISTRY.lock().compat.take();
         drop(compat);
-        // Releases of devices and type directories may be delayed; they run module code.
-        let mut waited = 0;
-        while LIVE.load(Ordering::Acquire) != 0 && waited < 30_000 {
-            fsleep(Delta::from_millis(10));
-            waited += 10;
+        // Releases of devices and type directories may be delayed; they run module code. Wait
+        // for the last, then for every task to have left the tail of a release.
+        pin_init::stack_pin_init!(let done = Completion::new());
+        EXIT_WAIT.store(ptr::from_ref(&*done).cast_mut(), Ordering::Release);
+        if LIVE.load(Ordering::Acquire) != 0 {
+            done.wait_for_completion();
         }
-        let leaked = {
-            let mut idx = INDEX.lock();
-            let leaked = LIVE.load(Ordering::Acquire) != 0;
-            if leaked {
-                // Devices still indexed are leaked at their release, never freed.
-                pr_warn!("objects still live at unload\n");
-            }
-            idx.uuids = None;
-            leaked
-        };
-        mdev_abi::exit(leaked);
+        EXIT_WAIT.store(ptr::null_mut(), Ordering::Release);
+        rust_kernel::sync::synchronize_rcu_tasks();
+        INDEX.lock().uuids = None;
     }
 }
 
+#[cfg(MDEV_RS_KUNIT)]
 #[kunit_tests(mdev_rs)]
 mod tests {
     use super::*;
-    use kernel::str::CString;
+    use kernel::{
+        str::CString,
+        time::{delay::fsleep, Delta},
+    };
     use mdev_abi::kunit::{count_warnings, Fixture};
     use mdev_uevent::tests_hook;
 

@@ -31,7 +31,7 @@ impl State {
 /// reference, so the parent cannot be freed while the event is built, whatever the vendor driver
 /// has done with its references. As in the C core, a failure to send is not reported.
 pub(crate) fn send(dev: &ARef<Device>, state: State) {
-    #[cfg(CONFIG_KUNIT = "y")]
+    #[cfg(MDEV_RS_KUNIT)]
     if kernel::kunit::in_kunit_test() {
         tests_hook::record(dev, state);
     }
@@ -48,7 +48,7 @@ pub(crate) fn send(dev: &ARef<Device>, state: State) {
 }
 
 /// Records what [`send`] saw, for the KUnit tests.
-#[cfg(CONFIG_KUNIT = "y")]
+#[cfg(MDEV_RS_KUNIT)]
 pub(crate) mod tests_hook {
     use super::*;
 

@@ -55,15 +55,17 @@ else
 fi
 export KSRC
 
-modules() {	# modules NAME KOBJ [lint]: build both modules for KOBJ into $OUT/mod-NAME
-	local mod=$OUT/mod-$1 kobj=$2 lint=${3:-} mk
+modules() {	# modules NAME KOBJ [lint] [kunit]: build both modules for KOBJ into $OUT/mod-NAME;
+	# kunit: the build of mdev_rs.ko with its KUnit suite (MDEV_RS_KUNIT=1)
+	local mod=$OUT/mod-$1 kobj=$2 lint=${3:-} kunit=${4:-} mk
 	if [ -n "${KDIR:-}" ]; then mk=(make -C "$KDIR"); [ -n "${O:-}" ] && mk+=(O="$O")
 	else mk=(make -C "$KSRC" O="$kobj"); fi
 	rm -rf "$mod"; mkdir -p "$mod"
 	# A copy, so the work tree stays clean.
-	cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/*.h "$TOP"/samples "$mod/"
+	cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/*.h "$TOP"/samples "$TOP"/rust "$mod/"
 	# lint: with CLIPPY=1, clippy-driver compiles the objects and lints them in one pass.
-	if ! "${mk[@]}" "${KMAKE_TOOLS[@]}" M="$mod" ${lint:+CLIPPY=1} modules >"$mod.log" 2>&1; then
+	if ! "${mk[@]}" "${KMAKE_TOOLS[@]}" M="$mod" ${lint:+CLIPPY=1} ${kunit:+MDEV_RS_KUNIT=1} \
+			modules >"$mod.log" 2>&1; then
 		grep -E -A12 '^(error|warning)|error:' "$mod.log" | head -60 >&2
 		echo "error: module build failed; log: $mod.log" >&2
 		echo "FAIL build: modules ($1)"; echo "0 passed, 1 failed"; exit 1
@@ -183,11 +185,16 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 		logs+=("$f")
 	done
 }
+# The production modules, and beside them the build with the KUnit suite for the boot that
+# runs it.
+kpid=
+if matches rs/kunit; then modules debug-kunit "$KOBJ_D" "" kunit & kpid=$!; fi
 modules debug "$KOBJ_D" lint
+[ -z "$kpid" ] || wait "$kpid" || exit 1
 export MODLOG=$OUT/mod-debug.log
 accel "$KOBJ_D/arch/x86/boot/bzImage"
 log "accelerator: $ACCEL_USED"
-initramfs "$OUT/initramfs-debug.cpio" "$KOBJ_D" "$OUT/mod-debug"
+KUNIT_MODDIR=${kpid:+$OUT/mod-debug-kunit} initramfs "$OUT/initramfs-debug.cpio" "$KOBJ_D" "$OUT/mod-debug"
 start rs "$KOBJ_D" "$OUT/initramfs-debug.cpio"
 [ -n "${EXTRA_TESTS:-}" ] && start extra "$KOBJ_D" "$OUT/initramfs-debug.cpio"
 # In tree: the same sources built into the sanitizer kernel. INTREE=0 skips it; it needs the

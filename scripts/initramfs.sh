@@ -18,6 +18,11 @@ for c in vfio/vfio_client bench/mdev_bench tools/failnth tools/wr tools/race too
 done
 cp -r "$TOP/tests/guest" "$TOP/tests/lib" "$TOP/tests/bench" "$root/tests/"
 cp "$moddir"/*.ko "$root/lib/mdev-modules/"
+# KUNIT_MODDIR: the build of mdev_rs.ko with its KUnit suite, apart from the modules under test
+if [ -n "${KUNIT_MODDIR:-}" ]; then
+	mkdir -p "$root/lib/mdev-kunit"
+	cp "$KUNIT_MODDIR/mdev_rs.ko" "$root/lib/mdev-kunit/"
+fi
 for m in drivers/vfio/mdev/mdev.ko samples/vfio-mdev/mtty.ko samples/vfio-mdev/mdpy.ko samples/vfio-mdev/mbochs.ko; do
 	[ -f "$kobj/$m" ] && cp "$kobj/$m" "$root/lib/mdev-modules/"
 done

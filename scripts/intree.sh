@@ -18,10 +18,13 @@ put() {	# put SRC DEST: replace DEST by a copy of SRC unless they are equal (kee
 }
 install() {	# DEST_ROOT
 	local d=$1/drivers/vfio/mdev f
-	mkdir -p "$d/rust/samples"
+	mkdir -p "$d/rust/samples" "$d/rust/rust/kernel" "$d/rust/rust/bindings"
 	for f in Kbuild mdev_core.rs mdev_sysfs.rs mdev_uevent.rs mdev_abi.rs mdev_abi.c mdev_abi.h \
 		mdev_vendor.rs mdev_vendor_shim.c mdev_vendor_shim.h; do
 		put "$TOP/$f" "$d/rust/$f"
+	done
+	for f in "$TOP"/rust/kernel/*.rs "$TOP"/rust/bindings/*.h; do
+		put "$f" "$d/rust/${f#"$TOP"/}"
 	done
 	put "$TOP/samples/mtty_rs.rs" "$d/rust/samples/mtty_rs.rs"
 	cat > "$d/Makefile.new" <<'EOM'
@@ -52,6 +55,17 @@ config VFIO_MDEV_RUST
 	  C ABI (include/linux/mdev.h), sysfs files and MDEV_STATE uevents,
 	  so C vendor drivers work unchanged. With SAMPLES, the Rust sample
 	  vendor driver mtty_rs is built as a module.
+
+	  If unsure, say N.
+
+config VFIO_MDEV_RUST_KUNIT_TEST
+	bool "KUnit tests of the Rust mdev core" if !KUNIT_ALL_TESTS
+	depends on VFIO_MDEV_RUST && KUNIT=y
+	default KUNIT_ALL_TESTS
+	help
+	  Build the KUnit suite mdev_rs into the Rust mdev core. It registers
+	  test parents on faux devices, which send MDEV_STATE uevents, so it
+	  is for test kernels only.
 
 	  If unsure, say N.
 EOM

@@ -42,15 +42,22 @@ fi
 # Gates: rustfmt with the kernel's .rustfmt.toml (KSRC is set by scripts/check.sh).
 if [ -n "${KSRC:-}" ] && command -v rustfmt >/dev/null; then
 	t "rustfmt --check with the kernel's .rustfmt.toml" \
-		rustfmt --edition 2021 --check --config-path "$KSRC/.rustfmt.toml" "$TOP"/*.rs "$TOP"/samples/*.rs
+		rustfmt --edition 2021 --check --config-path "$KSRC/.rustfmt.toml" "$TOP"/*.rs "$TOP"/samples/*.rs "$TOP"/rust/kernel/*.rs
 else
 	n=$((n + 1)); echo "@@host: ok $n - rustfmt gate # SKIP no rustfmt or kernel source"
 fi
 if [ -n "${MODLOG:-}" ]; then
 	t "module build with CLIPPY=1 has no warnings" bash -c "! grep -q '^warning' $MODLOG"
+	# The production module carries no KUnit suite; the build made for the suite does.
+	mods=${MODLOG%.log}
+	t "mdev_rs.ko holds no KUnit suite" bash -c "! readelf -SW '$mods/mdev_rs.ko' | grep -q kunit_test_suites"
+	if [ -f "$mods-kunit/mdev_rs.ko" ]; then
+		t "the KUnit build of mdev_rs.ko holds the suite" \
+			bash -c "readelf -SW '$mods-kunit/mdev_rs.ko' | grep -q kunit_test_suites"
+	fi
 fi
 if [ -n "${KSRC:-}" ]; then
-	C=($(ls "$TOP"/*.[ch] "$TOP"/tests/vfio/*.c "$TOP"/tests/tools/*.[ch] | grep -v "\.mod\.c$"))
+	C=($(ls "$TOP"/*.[ch] "$TOP"/rust/bindings/*.h "$TOP"/tests/vfio/*.c "$TOP"/tests/tools/*.[ch] | grep -v "\.mod\.c$"))
 	t "checkpatch --strict on the C files" "$KSRC/scripts/checkpatch.pl" --no-tree --strict --quiet -f "${C[@]}"
 	t "kernel-doc -Wall on the C files" bash -c '"$0" -none -Wall "$@" 2>&1 | grep -q . && exit 1 || exit 0' \
 		"$KSRC/scripts/kernel-doc" "${C[@]}"

@@ -2,9 +2,10 @@
 /*
  * Kernel uevent logger of the guest tests, one process for all events.
  *
- * Usage: uevlog FILE   append "SEQNUM ACTION DEVPATH SUBSYSTEM DRIVER MDEV_STATE"
- *                      per uevent to FILE ("-" for an absent key)
- *        uevlog -d     print "@@demo: uevent: ACTION=... DEVPATH=..." to stdout
+ * Usage: uevlog FILE     append "SEQNUM ACTION DEVPATH SUBSYSTEM DRIVER MDEV_STATE"
+ *                        per uevent to FILE ("-" for an absent key)
+ *        uevlog -d FILE  append "uevent: ACTION=... DEVPATH=... SUBSYSTEM=..." and the
+ *                        DRIVER and MDEV_STATE keys that are set (make demo)
  *
  * Returns once the netlink socket is bound, so no event after the call is
  * missed, and logs from a child in the background in arrival order.
@@ -36,15 +37,15 @@ static const char *or_dash(const char *s)
 int main(int argc, char **argv)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
-	int demo, sk, fd = 1, size = 8 << 20;
+	int demo, sk, fd, size = 8 << 20;
 	char line[8192];
 	ssize_t len;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: uevlog FILE | uevlog -d\n");
+	demo = argc == 3 && !strcmp(argv[1], "-d");
+	if (argc != 2 + demo) {
+		fprintf(stderr, "usage: uevlog [-d] FILE\n");
 		return 2;
 	}
-	demo = !strcmp(argv[1], "-d");
 	sk = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
 	if (sk < 0 || bind(sk, (struct sockaddr *)&sa, sizeof(sa))) {
 		perror("uevlog: netlink");
@@ -52,12 +53,10 @@ int main(int argc, char **argv)
 	}
 	if (setsockopt(sk, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
 		setsockopt(sk, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	if (!demo) {
-		fd = open(argv[1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			perror(argv[1]);
-			return 1;
-		}
+	fd = open(argv[1 + demo], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		perror(argv[1 + demo]);
+		return 1;
 	}
 	switch (fork()) {
 	case -1:
@@ -83,7 +82,7 @@ int main(int argc, char **argv)
 		st = key("MDEV_STATE", buf, len);
 		if (demo)
 			n = snprintf(line, sizeof(line),
-				     "@@demo: uevent: ACTION=%s DEVPATH=%s SUBSYSTEM=%s%s%s%s%s\n",
+				     "uevent: ACTION=%s DEVPATH=%s SUBSYSTEM=%s%s%s%s%s\n",
 				     or_dash(key("ACTION", buf, len)),
 				     or_dash(key("DEVPATH", buf, len)),
 				     or_dash(key("SUBSYSTEM", buf, len)),

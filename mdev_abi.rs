@@ -7,7 +7,7 @@ use crate::{
     mdev_sysfs::Page,
     rust_kernel::{
         bindings,
-        mdev::{self, RawDriver, RawParent, RawType, Released},
+        mdev_bus::{self as mdev, RawDriver, RawParent, RawType, Released},
     },
     MdevCore,
 };

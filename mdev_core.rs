@@ -25,7 +25,7 @@ use kernel::{
 use mdev_abi::{DrvInfo, UuidIndex, Vendor, VendorDriver, VendorTypes};
 use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
 use mdev_uevent::State;
-use rust_kernel::mdev::{self, Bus, DeviceState, RawParent, Released};
+use rust_kernel::mdev_bus::{self as mdev, Bus, DeviceState, RawParent, Released};
 
 module! {
     type: MdevModule,

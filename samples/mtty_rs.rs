@@ -13,10 +13,15 @@
 //! `/sys/kernel/debug/mtty_rs/control` unregisters and registers parents at run time:
 //! `unregister <n|all>`, `register <n|all>` and `cycle <n|all> [times]`.
 
-// A shared API included into each driver crate: a driver need not use all of it.
+// The vendor API, `kernel::mdev` in tree; out of tree each driver crate includes it with the
+// bindings it needs. A driver need not use all of it.
+#[path = "../rust/kernel/bindings.rs"]
+mod bindings;
 #[allow(dead_code, unreachable_pub)]
-#[path = "../mdev_vendor.rs"]
-mod mdev_vendor;
+#[path = "../rust/kernel/mdev.rs"]
+mod mdev;
+#[path = "../rust/kernel/sync.rs"]
+mod sync;
 
 use core::fmt::Write;
 use kernel::{
@@ -29,7 +34,7 @@ use kernel::{
     },
     uaccess::UserSliceReader,
 };
-use mdev_vendor::{Driver, DriverRegistration, Mdev, Page, Registration, TypeInfo};
+use mdev::{Driver, DriverRegistration, Mdev, Page, Registration, TypeInfo};
 
 module! {
     type: MttySample,

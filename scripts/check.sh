@@ -8,6 +8,7 @@
 #   rs      sanitizer kernel (debug), our core as a module: KUnit and tests/guest
 #   intree  sanitizer kernel with our core built in: KUnit and tests/guest
 #   c       reference kernel (ref, no sanitizers): upstream's mdev.ko, tests/guest
+#   cvendor sanitizer kernel: upstream's mdev.ko with mtty_rs alone (the Rust vendor API)
 #   bench   reference kernel: tests/bench at tiny sizes (the bench code runs; no timing)
 #   extra   sanitizer kernel: every executable of EXTRA_TESTS
 # With KDIR= every plan boots that kernel. `quick` is the inner loop: the rs boot with KUnit
@@ -29,6 +30,8 @@ plan_tests() {	# plan_tests PLAN: the names of the tests a boot of PLAN runs
 	case $1 in rs | intree) echo "$1/kunit" ;; esac
 	case $1 in
 	rs | c | intree) for t in "$TOP"/tests/guest/*; do echo "$1/${t##*/}"; done ;;
+	# The tests of mtty_rs, whose vendor API must be sound on the C core's delayed releases.
+	cvendor) for t in "$TOP"/tests/guest/{20,25,50,60}-*; do echo "$1/${t##*/}"; done ;;
 	bench) echo bench/run.sh ;;
 	extra) for t in "$EXTRA_TESTS"/*; do [ -f "$t" ] && [ -x "$t" ] && echo "extra/${t##*/}"; done ;;
 	esac
@@ -196,6 +199,7 @@ accel "$KOBJ_D/arch/x86/boot/bzImage"
 log "accelerator: $ACCEL_USED"
 KUNIT_MODDIR=${kpid:+$OUT/mod-debug-kunit} initramfs "$OUT/initramfs-debug.cpio" "$KOBJ_D" "$OUT/mod-debug"
 start rs "$KOBJ_D" "$OUT/initramfs-debug.cpio"
+[ -n "${KDIR:-}" ] || start cvendor "$KOBJ_D" "$OUT/initramfs-debug.cpio"
 [ -n "${EXTRA_TESTS:-}" ] && start extra "$KOBJ_D" "$OUT/initramfs-debug.cpio"
 # In tree: the same sources built into the sanitizer kernel. INTREE=0 skips it; it needs the
 # cached source tree, so not with KDIR=.

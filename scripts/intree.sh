@@ -19,8 +19,7 @@ put() {	# put SRC DEST: replace DEST by a copy of SRC unless they are equal (kee
 install() {	# DEST_ROOT
 	local d=$1/drivers/vfio/mdev f
 	mkdir -p "$d/rust/samples" "$d/rust/rust/kernel" "$d/rust/rust/bindings"
-	for f in Kbuild mdev_core.rs mdev_sysfs.rs mdev_uevent.rs mdev_abi.rs mdev_abi.c mdev_abi.h \
-		mdev_vendor.rs mdev_vendor_shim.c mdev_vendor_shim.h; do
+	for f in Kbuild mdev_core.rs mdev_sysfs.rs mdev_uevent.rs mdev_abi.rs mdev_abi.c mdev_abi.h; do
 		put "$TOP/$f" "$d/rust/$f"
 	done
 	for f in "$TOP"/rust/kernel/*.rs "$TOP"/rust/bindings/*.h; do

@@ -22,6 +22,7 @@
 
 pub(crate) use kernel::bindings::*;
 use kernel::ffi;
+use pin_init::MaybeZeroable;
 
 include!(concat!(
     env!("MDEV_RS_OBJ"),

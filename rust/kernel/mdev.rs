@@ -1,401 +1,643 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `mdev` bus and its devices, for a core that implements `include/linux/mdev.h`.
+//! Mediated devices (mdev): the API for vendor drivers.
 //!
 //! C header: [`include/linux/mdev.h`](srctree/include/linux/mdev.h)
 //!
-//! A core allocates each mdev device with [`Bus::alloc`] together with its own per-device state,
-//! a [`DeviceState`]; the state is dropped when the device's last reference is gone.
+//! A driver implements [`Driver`], registers it once with [`DriverRegistration::new`] and then
+//! registers each parent device with [`Registration::new`]. Dropping a [`Registration`]
+//! unregisters the parent and destroys its mdevs; dropping the last reference to the
+//! [`DriverRegistration`] unregisters the driver. The API uses only the four symbols an mdev
+//! core exports, so a driver built on it runs on any core.
+//!
+//! # Memory a core may still use
+//!
+//! A core may keep using a parent's types after `mdev_unregister_parent()` returns: the C core
+//! embeds a kobject in each `struct mdev_type` and releases it, possibly later
+//! (`CONFIG_DEBUG_KOBJECT_RELEASE`), reading the parent. For each type whose kobject the core
+//! initialised, the registration holds a reference; at unregistration it takes over the
+//! kobject's release, which calls the core's own and then frees the parent's memory once the
+//! last type is released. The [`DriverRegistration`] waits for those releases when it is
+//! dropped, so neither the memory nor this code goes away while a release may run.
 
 use super::bindings;
 use core::{
+    fmt,
     marker::PhantomData,
-    mem::MaybeUninit,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{AtomicUsize, Ordering},
 };
 use kernel::{
     device::Device,
-    error::to_result,
-    ffi::{c_int, c_void},
+    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
+    ffi::{c_char, c_int, c_uint, c_void},
+    page::PAGE_SIZE,
     prelude::*,
     str::CStrExt,
-    sync::aref::ARef, //
+    sync::{aref::ARef, Arc, Completion},
+    types::Opaque,
+    ThisModule,
 };
 
-/// C `struct mdev_parent`, in vendor memory.
-pub(crate) type RawParent = bindings::mdev_parent;
-/// C `struct mdev_driver`, in vendor memory.
-pub(crate) type RawDriver = bindings::mdev_driver;
-/// C `struct mdev_type`, in vendor memory.
-pub(crate) type RawType = bindings::mdev_type;
-
-/// A core's state in each of its mdev devices.
-pub(crate) trait DeviceState: Sized + Send + Sync + 'static {
-    /// Called once when the device's last reference is gone, before the state is dropped.
-    fn released(dev: &Released<'_, Self>);
-
-    /// Called last in the release, once the state is dropped and the device freed.
-    fn freed();
+/// A type of mdev a parent can create, declared as data.
+///
+/// Its directory is `mdev_supported_types/<driver string of the parent>-<sysfs_name>`.
+pub struct TypeInfo {
+    /// Directory name suffix.
+    pub sysfs_name: &'static CStr,
+    /// Content of the `name` file; the directory name is shown when `None`.
+    pub pretty_name: Option<&'static CStr>,
 }
 
-/// An mdev device as allocated by [`Bus::alloc`]: the vendor-visible `struct mdev_device`,
-/// first so that `to_mdev_device()` and `mdev->dev` work, then the core's state.
-#[repr(C)]
-struct Alloc<S> {
-    mdev: bindings::mdev_device,
-    state: MaybeUninit<S>,
+/// An mdev device, as seen by the driver callbacks.
+pub struct Mdev<'a> {
+    dev: &'a Device,
 }
 
-/// A C object in a static, which C synchronises.
-#[repr(transparent)]
-struct Static<T>(T);
+impl Mdev<'_> {
+    /// The mdev's `struct device`.
+    pub fn device(&self) -> &Device {
+        self.dev
+    }
 
-// SAFETY: Only used for the bus type, which is constant and which the driver core synchronises.
-unsafe impl Sync for Static<bindings::bus_type> {}
-
-/// The `mdev` bus: nothing matches automatically; the core binds each device to its parent's
-/// driver, whose `probe` and `remove` the bus calls.
-static BUS: Static<bindings::bus_type> = Static({
-    let mut b: bindings::bus_type = pin_init::zeroed();
-    b.name = kernel::str::as_char_ptr_in_const_context(c"mdev");
-    b.probe = Some(bus_probe);
-    b.remove = Some(bus_remove);
-    b.match_ = Some(bus_match);
-    b
-});
-
-/// The cache of mdev devices (`Alloc<S>` of the registered bus), set while the bus is.
-static CACHE: AtomicPtr<bindings::kmem_cache> = AtomicPtr::new(ptr::null_mut());
-
-/// The `struct mdev_driver` a device is bound to.
-///
-/// # Safety
-///
-/// `dev` is a device on the `mdev` bus with a driver (in `probe` or `remove`).
-unsafe fn bound_driver(dev: *mut bindings::device) -> *mut RawDriver {
-    // SAFETY: Drivers on the `mdev` bus are the `driver` member of an `mdev_driver` (caller
-    // guarantee and `mdev_register_driver()`).
-    unsafe { kernel::container_of!((*dev).driver, RawDriver, driver) }
-}
-
-/// `bus_type::probe`: the vendor's `probe`, if any.
-///
-/// # Safety
-///
-/// Called by the driver core with a device on this bus and its driver.
-unsafe extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
-    // SAFETY: Guaranteed by the caller.
-    match unsafe { (*bound_driver(dev)).probe } {
-        // SAFETY: Devices on this bus are embedded in an `mdev_device` (`Bus::alloc`).
-        Some(probe) => unsafe { probe(to_mdev(dev)) },
-        None => 0,
+    /// The mdev's UUID in lower case, which is also its device name.
+    pub fn uuid(&self) -> &str {
+        self.dev.name().to_str().unwrap_or("")
     }
 }
 
-/// `bus_type::remove`: the vendor's `remove`, if any.
-///
-/// # Safety
-///
-/// As for [`bus_probe`].
-unsafe extern "C" fn bus_remove(dev: *mut bindings::device) {
-    // SAFETY: Guaranteed by the caller.
-    if let Some(remove) = unsafe { (*bound_driver(dev)).remove } {
-        // SAFETY: As in `bus_probe()`.
-        unsafe { remove(to_mdev(dev)) }
+/// A sysfs `show` buffer of one page; write to it with `write!`.
+pub struct Page<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl Page<'_> {
+    /// # Safety
+    ///
+    /// `buf` must be valid for writes of `PAGE_SIZE` bytes for the returned lifetime.
+    unsafe fn from_raw<'b>(buf: *mut c_char) -> Page<'b> {
+        // SAFETY: By the function's safety requirements.
+        let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+        Page { buf, len: 0 }
+    }
+
+    /// The `show` return value for `res`: the length written, or the errno. The last byte of
+    /// the page stays free, as `sysfs_emit()` leaves it.
+    fn finish(&self, res: Result) -> isize {
+        match res {
+            Ok(()) => self.len as isize,
+            Err(e) => e.to_errno() as isize,
+        }
     }
 }
 
-/// `bus_type::match`: nothing binds automatically, only the core's `device_driver_attach()`.
-///
-/// # Safety
-///
-/// None: the arguments are not used.
-unsafe extern "C" fn bus_match(
-    _dev: *mut bindings::device,
-    _drv: *const bindings::device_driver,
-) -> c_int {
-    0
+impl fmt::Write for Page<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self
+            .len
+            .checked_add(s.len())
+            .filter(|&end| end < self.buf.len())
+            .ok_or(fmt::Error)?;
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
-/// The `struct mdev_device` a device of the bus is embedded in.
-fn to_mdev(dev: *mut bindings::device) -> *mut bindings::mdev_device {
-    // CAST: `dev` is the first member of a `repr(C)` `mdev_device` (`Alloc`).
-    dev.cast()
+/// An mdev vendor driver.
+///
+/// Callbacks get the data of the parent the mdev or type belongs to. A type is named by its
+/// index in the slice given to [`Registration::new`].
+#[vtable]
+pub trait Driver: 'static {
+    /// Per-parent data.
+    type Parent: Send + Sync;
+    /// Per-mdev data, created by [`Driver::probe`] and handed back to [`Driver::remove`].
+    type Device: Send + Sync;
+
+    /// Driver name under `/sys/bus/mdev/drivers`.
+    const NAME: &'static CStr;
+    /// Content of every type's `device_api` file, e.g. `c"vfio-pci"`.
+    const DEVICE_API: &'static CStr;
+    /// Name of the vendor attribute group on every mdev.
+    const ATTR_GROUP: Option<&'static CStr> = None;
+    /// Read-only vendor attributes in [`Driver::ATTR_GROUP`], shown by [`Driver::show_attr`].
+    const ATTRS: &'static [&'static CStr] = &[];
+
+    /// Binds a new mdev of type `ty`; an error fails the `create` write with that errno.
+    fn probe(parent: &Self::Parent, ty: usize, mdev: &Mdev<'_>) -> Result<Self::Device>;
+
+    /// Unbinds an mdev; `data` is what [`Driver::probe`] returned.
+    fn remove(_parent: &Self::Parent, _mdev: &Mdev<'_>, data: Self::Device) {
+        drop(data);
+    }
+
+    /// Instances of `ty` that can still be created. Without it the core counts against the
+    /// `max_instances` given to [`DriverRegistration::new`], shared by all types of a parent.
+    fn get_available(_parent: &Self::Parent, _ty: usize) -> u32 {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Content of the type's `description` file, which exists only if this is implemented.
+    fn show_description(_parent: &Self::Parent, _ty: usize, _page: &mut Page<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Content of vendor attribute `attr` (an index into [`Driver::ATTRS`]).
+    fn show_attr(
+        _data: &Self::Device,
+        _mdev: &Mdev<'_>,
+        _attr: usize,
+        _page: &mut Page<'_>,
+    ) -> Result {
+        Err(EIO)
+    }
 }
 
 /// The raw `struct device` behind a [`Device`].
-pub(crate) fn raw_dev(dev: &Device) -> *mut bindings::device {
+fn raw_dev(dev: &Device) -> *mut bindings::device {
     // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>` (plus a ZST), and
     // `Opaque` allows mutation through a shared reference.
     ptr::from_ref(dev).cast::<bindings::device>().cast_mut()
 }
 
-/// The registered `mdev` bus and the cache of its devices, with state `S`.
+/// A type as the core sees it, and where it belongs.
+#[repr(C)]
+struct TypeSlot {
+    ty: bindings::mdev_type,
+    /// Index in the parent's types.
+    index: usize,
+    /// The parent memory this slot is in.
+    mem: *mut ParentMem,
+    /// The core's kobject release, once the registration has taken the release over.
+    core_release: Option<unsafe extern "C" fn(*mut bindings::kobject)>,
+    /// The registration holds a reference on `ty.kobj`, which the core initialised.
+    held: bool,
+}
+
+/// The memory given to `mdev_register_parent()`.
+#[repr(C)]
+struct ParentMem {
+    parent: bindings::mdev_parent,
+    /// The `T::Parent` of the registration, for the callbacks while registered.
+    data: *const c_void,
+    types: KVec<TypeSlot>,
+    ptrs: KVec<*mut bindings::mdev_type>,
+    /// Type releases still to come once the registration is dropped.
+    pending: AtomicUsize,
+    /// The driver's count of parent memory that releases hold.
+    drv_pending: *const Pending,
+}
+
+/// Parent memory held by releases that may still come, and a waiter for the last.
 ///
 /// # Invariants
 ///
-/// While it exists, `BUS` is registered and `CACHE` holds a cache of `Alloc<S>`.
-pub(crate) struct Bus<S: DeviceState>(PhantomData<S>);
+/// `count` is one (the driver's own) plus the parent memories that releases hold; once it is
+/// zero, `done` is complete.
+#[pin_data]
+struct Pending {
+    count: AtomicUsize,
+    #[pin]
+    done: Completion,
+}
 
-impl<S: DeviceState> Bus<S> {
-    /// Creates the device cache and registers the bus; at most one at a time.
-    pub(crate) fn register() -> Result<Self> {
-        if !CACHE.load(Ordering::Acquire).is_null() {
-            return Err(EBUSY);
-        }
-        let mut args: bindings::kmem_cache_args = pin_init::zeroed();
-        args.align = core::mem::align_of::<Alloc<S>>() as u32;
-        // SAFETY: The name is static; `args` is valid during the call.
-        let c = unsafe {
-            bindings::__kmem_cache_create_args(
-                c"mdev_device".as_char_ptr(),
-                core::mem::size_of::<Alloc<S>>() as u32,
-                &mut args,
-                0,
-            )
-        };
-        if c.is_null() {
-            return Err(ENOMEM);
-        }
-        CACHE.store(c, Ordering::Release);
-        // SAFETY: `BUS` is a static bus type, registered once.
-        if let Err(e) = to_result(unsafe { bindings::bus_register(&BUS.0) }) {
-            CACHE.store(ptr::null_mut(), Ordering::Release);
-            // SAFETY: The cache is empty.
-            unsafe { bindings::kmem_cache_destroy(c) };
-            return Err(e);
-        }
-        // INVARIANT: Registered, with the cache.
-        Ok(Self(PhantomData))
+impl Pending {
+    fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            count: AtomicUsize::new(1),
+            done <- Completion::new(),
+        })
     }
 
-    /// Allocates an mdev device (initialised, not added) named `name` with `mdev->uuid` `guid`,
-    /// of vendor type `ty` under `parent`, with `state` and the attribute `groups`.
-    ///
-    /// The caller holds the reference from `device_initialize()`; the last put drops `state`
-    /// after [`DeviceState::released`]. On error `state` is dropped; `ENODEV` if no bus with
-    /// state `S` is registered.
+    /// Drops a count; the last completes the waiter, as the very last action.
+    fn put(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.done.complete_all();
+        }
+    }
+
+    /// Drops the driver's own count and waits for the others, then for every task to have
+    /// left the code of a release.
+    fn wait(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) != 1 {
+            self.done.wait_for_completion();
+        }
+        super::sync::synchronize_rcu_tasks();
+    }
+}
+
+/// The kobject type a registration gives a core's type kobject at unregistration.
+static TYPE_KTYPE: KType = KType({
+    let mut k: bindings::kobj_type = pin_init::zeroed();
+    k.release = Some(type_release);
+    k
+});
+
+#[repr(transparent)]
+struct KType(bindings::kobj_type);
+
+// SAFETY: Constant; only read by the kobject core.
+unsafe impl Sync for KType {}
+
+/// kobject `release` of a type a registration took over: the core's own release, then the
+/// parent memory once its last type is released.
+///
+/// # Safety
+///
+/// `kobj` is the kobject of a `TypeSlot` taken over by `Registration::drop`.
+unsafe extern "C" fn type_release(kobj: *mut bindings::kobject) {
+    // SAFETY: `kobj` is in a `TypeSlot` (caller guarantee).
+    let slot = unsafe { kernel::container_of!(kobj, TypeSlot, ty.kobj) };
+    // SAFETY: The slot and its parent memory are valid until freed below.
+    unsafe {
+        if let Some(release) = (*slot).core_release {
+            release(kobj);
+        }
+        let mem = (*slot).mem;
+        if (*mem).pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            let drv = (*mem).drv_pending;
+            // Nothing uses the memory any more: the core released every type.
+            drop(KBox::from_raw(mem));
+            (*drv).put();
+        }
+    }
+}
+
+/// A registered mdev driver.
+///
+/// # Invariants
+///
+/// `raw` is registered with the callbacks of `T` and the attributes in `attrs`, until drop.
+#[pin_data(PinnedDrop)]
+pub struct DriverRegistration<T: Driver> {
+    #[pin]
+    raw: Opaque<bindings::mdev_driver>,
+    #[pin]
+    pending: Pending,
+    attrs: KBox<Attrs>,
+    _t: PhantomData<T>,
+}
+
+/// The vendor attribute group of a driver.
+struct Attrs {
+    dattrs: KVec<bindings::device_attribute>,
+    list: KVec<*mut bindings::attribute>,
+    group: bindings::attribute_group,
+    groups: [*const bindings::attribute_group; 2],
+}
+
+// SAFETY: The attribute tables are immutable once registered; the driver core synchronises.
+unsafe impl<T: Driver> Send for DriverRegistration<T> {}
+// SAFETY: As above; `&DriverRegistration` exposes nothing mutable.
+unsafe impl<T: Driver> Sync for DriverRegistration<T> {}
+
+impl<T: Driver> DriverRegistration<T> {
+    /// Registers the driver. `max_instances` is the core-side limit per parent used when
+    /// [`Driver::get_available`] is not implemented (0 means none can be created).
+    pub fn new(module: &'static ThisModule, max_instances: u32) -> Result<Arc<Self>> {
+        let mut attrs = KBox::new(
+            Attrs {
+                dattrs: KVec::with_capacity(T::ATTRS.len(), GFP_KERNEL)?,
+                list: KVec::with_capacity(T::ATTRS.len() + 1, GFP_KERNEL)?,
+                group: pin_init::zeroed(),
+                groups: [ptr::null(); 2],
+            },
+            GFP_KERNEL,
+        )?;
+        for name in T::ATTRS {
+            let mut a: bindings::device_attribute = pin_init::zeroed();
+            a.attr.name = name.as_char_ptr();
+            a.attr.mode = 0o444;
+            // `sysfs_attr_init()`: lockdep needs a static key for an attribute in the heap.
+            #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+            {
+                a.attr.key = kernel::static_lock_class!().as_ptr();
+            }
+            a.__bindgen_anon_1.show = Some(Self::show_attr);
+            attrs.dattrs.push(a, GFP_KERNEL)?;
+        }
+        // The buffers are complete and never resized, so these pointers stay valid.
+        let at = &mut *attrs;
+        for a in at.dattrs.iter_mut() {
+            at.list.push(&raw mut a.attr, GFP_KERNEL)?;
+        }
+        attrs.list.push(ptr::null_mut(), GFP_KERNEL)?;
+        attrs.group.name = T::ATTR_GROUP.map_or(ptr::null(), |g| g.as_char_ptr());
+        attrs.group.__bindgen_anon_2.attrs = attrs.list.as_mut_ptr();
+        attrs.groups[0] = &raw const attrs.group;
+        let groups = if T::ATTRS.is_empty() {
+            ptr::null()
+        } else {
+            attrs.groups.as_ptr()
+        };
+        Arc::pin_init(
+            try_pin_init!(Self {
+                pending <- Pending::new(),
+                // INVARIANT: Registered with `T`'s callbacks and `attrs`, which the struct owns.
+                raw <- Opaque::try_ffi_init(move |slot: *mut bindings::mdev_driver| {
+                    // SAFETY: `slot` is valid for writes; the strings are static, the groups
+                    // live in `attrs`, owned by the registration, and the callbacks have the
+                    // C prototypes.
+                    unsafe {
+                        slot.write(pin_init::zeroed());
+                        (*slot).device_api = T::DEVICE_API.as_char_ptr();
+                        (*slot).max_instances = max_instances;
+                        (*slot).probe = Some(Self::probe);
+                        (*slot).remove = Some(Self::remove);
+                        if T::HAS_GET_AVAILABLE {
+                            (*slot).get_available = Some(Self::get_available);
+                        }
+                        if T::HAS_SHOW_DESCRIPTION {
+                            (*slot).show_description = Some(Self::show_description);
+                        }
+                        (*slot).driver.name = T::NAME.as_char_ptr();
+                        (*slot).driver.owner = module.as_ptr();
+                        (*slot).driver.dev_groups = groups;
+                        to_result(bindings::mdev_register_driver(slot))
+                    }
+                }),
+                attrs,
+                _t: PhantomData,
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn raw(&self) -> *mut bindings::mdev_driver {
+        self.raw.get()
+    }
+
+    /// The data of the parent `ty` belongs to, and `ty`'s index.
     ///
     /// # Safety
     ///
-    /// `ty` is a vendor type valid while the device's parent is registered; `groups` is a
-    /// NULL-terminated array of attribute groups that outlives the device. While a bus is
-    /// registered, every device is allocated with the same `S`.
-    pub(crate) unsafe fn alloc(
-        parent: &Device,
-        ty: NonNull<RawType>,
-        name: &CStr,
-        guid: [u8; 16],
-        groups: *const *const bindings::attribute_group,
-        state: S,
-    ) -> Result<ARef<Device>> {
-        // A cache of `Alloc<S>` while a `Bus<S>` exists (type invariants, caller guarantee).
-        let cache = CACHE.load(Ordering::Acquire);
-        if cache.is_null() {
-            return Err(ENODEV);
+    /// `ty` is a type of a registration of this driver, called back while it is registered.
+    unsafe fn type_of<'a>(ty: *mut bindings::mdev_type) -> (&'a T::Parent, usize) {
+        // SAFETY: Every type of a registration is in a `TypeSlot` whose parent memory points
+        // to the registration's `T::Parent`, alive while it is registered (caller guarantee).
+        unsafe {
+            let slot = kernel::container_of!(ty, TypeSlot, ty);
+            (&*(*(*slot).mem).data.cast::<T::Parent>(), (*slot).index)
         }
-        // SAFETY: `cache` is a valid cache.
-        let a = unsafe {
-            bindings::kmem_cache_alloc_noprof(cache, bindings::GFP_KERNEL | bindings::__GFP_ZERO)
+    }
+
+    /// `mdev_driver::probe`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core with an mdev of a type of this driver's registration.
+    unsafe extern "C" fn probe(mdev: *mut bindings::mdev_device) -> c_int {
+        from_result(|| {
+            // SAFETY: Guaranteed by the caller.
+            let (parent, ty) = unsafe { Self::type_of((*mdev).type_) };
+            // SAFETY: `mdev` is valid during the call.
+            let dev = unsafe { Device::from_raw(&raw mut (*mdev).dev) };
+            let data = KBox::new(T::probe(parent, ty, &Mdev { dev })?, GFP_KERNEL)?;
+            // SAFETY: The device is being bound to this driver: its driver data is ours until
+            // `remove`.
+            unsafe { bindings::dev_set_drvdata(&raw mut (*mdev).dev, KBox::into_raw(data).cast()) };
+            Ok(0)
+        })
+    }
+
+    /// `mdev_driver::remove`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core with an mdev that `probe` bound.
+    unsafe extern "C" fn remove(mdev: *mut bindings::mdev_device) {
+        // SAFETY: Guaranteed by the caller; the driver data came from `KBox::into_raw()` in
+        // `probe`, and ownership returns here.
+        let (parent, dev, data) = unsafe {
+            let dev = &raw mut (*mdev).dev;
+            let data = bindings::dev_get_drvdata(dev).cast::<T::Device>();
+            bindings::dev_set_drvdata(dev, ptr::null_mut());
+            (
+                Self::type_of((*mdev).type_).0,
+                Device::from_raw(dev),
+                KBox::from_raw(data),
+            )
+        };
+        T::remove(parent, &Mdev { dev }, KBox::into_inner(data));
+    }
+
+    /// `mdev_driver::get_available`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the core with a type of this driver's registration.
+    unsafe extern "C" fn get_available(ty: *mut bindings::mdev_type) -> c_uint {
+        // SAFETY: Guaranteed by the caller.
+        let (parent, i) = unsafe { Self::type_of(ty) };
+        T::get_available(parent, i)
+    }
+
+    /// `mdev_driver::show_description`.
+    ///
+    /// # Safety
+    ///
+    /// As for `get_available`; `buf` is a sysfs page.
+    unsafe extern "C" fn show_description(ty: *mut bindings::mdev_type, buf: *mut c_char) -> isize {
+        // SAFETY: Guaranteed by the caller.
+        let ((parent, i), mut page) = unsafe { (Self::type_of(ty), Page::from_raw(buf)) };
+        let res = T::show_description(parent, i, &mut page);
+        page.finish(res)
+    }
+
+    /// `device_attribute::show` of the vendor attributes.
+    ///
+    /// # Safety
+    ///
+    /// Called by sysfs with an mdev bound to this driver, one of its attributes and a page.
+    unsafe extern "C" fn show_attr(
+        dev: *mut bindings::device,
+        attr: *mut bindings::device_attribute,
+        buf: *mut c_char,
+    ) -> isize {
+        // SAFETY: The attribute exists only while the device is bound to this driver, whose
+        // registration holds the attribute table; the driver data is the `probe` result.
+        let (this, data) = unsafe {
+            let drv = kernel::container_of!((*dev).driver, bindings::mdev_driver, driver);
+            let this =
+                &*kernel::container_of!(drv.cast::<Opaque<bindings::mdev_driver>>(), Self, raw);
+            (this, bindings::dev_get_drvdata(dev).cast::<T::Device>())
+        };
+        let Some(i) = this.attrs.dattrs.iter().position(|a| ptr::eq(a, attr)) else {
+            return EIO.to_errno() as isize;
+        };
+        if data.is_null() {
+            return ENODEV.to_errno() as isize;
         }
-        .cast::<Alloc<S>>();
-        if a.is_null() {
-            return Err(ENOMEM);
+        // SAFETY: As above; `dev` is valid and `buf` a sysfs page.
+        let (data, dev, mut page) = unsafe { (&*data, Device::from_raw(dev), Page::from_raw(buf)) };
+        let res = T::show_attr(data, &Mdev { dev }, i, &mut page);
+        page.finish(res)
+    }
+}
+
+#[pinned_drop]
+impl<T: Driver> PinnedDrop for DriverRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: Registered (type invariants); every `Registration` holds an `Arc` to `self`,
+        // so no parent of this driver is registered any more.
+        unsafe { bindings::mdev_unregister_driver(self.raw()) };
+        // Parent memory a core may still release reads the driver (the C core reads
+        // `get_available` when an mdev is released) and runs code of this module.
+        self.pending.wait();
+    }
+}
+
+/// A device registered as an mdev parent. Dropping it unregisters the parent.
+///
+/// The parent device must stay registered with the driver core until this is dropped.
+///
+/// # Invariants
+///
+/// `mem` is registered with `mdev_register_parent()` for `_dev` and owned by `self` until
+/// drop; its `data` points to `data`.
+pub struct Registration<T: Driver> {
+    mem: NonNull<ParentMem>,
+    data: Arc<T::Parent>,
+    _dev: ARef<Device>,
+    drv: Arc<DriverRegistration<T>>,
+}
+
+// SAFETY: Registration and unregistration may happen on any thread; the data is `Send + Sync`.
+unsafe impl<T: Driver> Send for Registration<T> {}
+// SAFETY: `&Registration` only gives access to `T::Parent`, which is `Sync`.
+unsafe impl<T: Driver> Sync for Registration<T> {}
+
+impl<T: Driver> Registration<T> {
+    /// Registers `dev` as a parent of mdevs of `types`, driven by `drv`.
+    ///
+    /// Sends `change` with `MDEV_STATE=registered` on `dev` when it succeeds.
+    pub fn new(
+        drv: &Arc<DriverRegistration<T>>,
+        dev: &Device,
+        types: &'static [TypeInfo],
+        data: T::Parent,
+    ) -> Result<Self> {
+        let data = Arc::new(data, GFP_KERNEL)?;
+        let mut mem = KBox::new(
+            ParentMem {
+                parent: pin_init::zeroed(),
+                data: Arc::as_ptr(&data).cast(),
+                types: KVec::with_capacity(types.len(), GFP_KERNEL)?,
+                ptrs: KVec::with_capacity(types.len(), GFP_KERNEL)?,
+                pending: AtomicUsize::new(0),
+                drv_pending: &raw const drv.pending,
+            },
+            GFP_KERNEL,
+        )?;
+        let mem_ptr = &raw mut *mem;
+        for (index, t) in types.iter().enumerate() {
+            let mut ty: bindings::mdev_type = pin_init::zeroed();
+            ty.sysfs_name = t.sysfs_name.as_char_ptr();
+            ty.pretty_name = t.pretty_name.map_or(ptr::null(), |p| p.as_char_ptr());
+            let slot = TypeSlot {
+                ty,
+                index,
+                mem: mem_ptr,
+                core_release: None,
+                held: false,
+            };
+            mem.types.push(slot, GFP_KERNEL)?;
         }
-        // SAFETY: `a` is a valid allocation; taking a field's address reads nothing.
-        let mdev = unsafe { &raw mut (*a).mdev };
-        // SAFETY: `a` is a fresh zeroed allocation; `name` is a C string copied by the format.
+        // The buffer is complete and never resized, so these pointers stay valid.
+        let m = &mut *mem;
+        for s in m.types.iter_mut() {
+            m.ptrs.push(&raw mut s.ty, GFP_KERNEL)?;
+        }
+        let nr = c_uint::try_from(types.len())?;
+        let dev: ARef<Device> = dev.into();
+        // SAFETY: The memory stays valid until the parent is unregistered and the core has
+        // released every type (`Drop`); `drv` is registered and outlives the registration.
         let ret = unsafe {
-            bindings::dev_set_name(
-                &raw mut (*mdev).dev,
-                c"%s".as_char_ptr(),
-                name.as_char_ptr(),
+            bindings::mdev_register_parent(
+                &raw mut mem.parent,
+                raw_dev(&dev),
+                drv.raw(),
+                mem.ptrs.as_mut_ptr(),
+                nr,
             )
         };
         if ret != 0 {
-            // SAFETY: Not yet initialised or shared.
-            unsafe { bindings::kmem_cache_free(cache, a.cast()) };
+            if mem.types.iter().any(|s| !s.ty.kobj.ktype.is_null()) {
+                // The core initialised a type's kobject and released it on its error path;
+                // nothing tells when that release, which reads this memory, has run.
+                dev_warn!(dev, "mdev: keeping the types of a failed registration\n");
+                let _leaked = KBox::into_raw(mem);
+                #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+                // SAFETY: `_leaked` is a live allocation, never freed.
+                unsafe {
+                    bindings::kmemleak_not_leak(_leaked.cast())
+                };
+            }
             return Err(Error::from_errno(ret));
         }
-        // SAFETY: `a` is exclusively ours until `device_initialize()` hands it to the driver
-        // core; from then on `release::<S>` frees it.
-        unsafe {
-            (*a).state.write(state);
-            (*mdev).uuid.b = guid;
-            (*mdev).type_ = ty.as_ptr();
-            bindings::INIT_LIST_HEAD(&raw mut (*mdev).next);
-            let dev = &raw mut (*mdev).dev;
-            bindings::device_initialize(dev);
-            (*dev).parent = raw_dev(parent);
-            (*dev).bus = &BUS.0;
-            (*dev).release = Some(release::<S>);
-            (*dev).groups = groups.cast_mut();
-            Ok(ARef::from_raw(NonNull::new_unchecked(dev).cast()))
+        for s in mem.types.iter_mut() {
+            if !s.ty.kobj.ktype.is_null() {
+                // SAFETY: The core initialised the kobject and holds its initial reference
+                // while the parent is registered.
+                unsafe { bindings::kobject_get(&raw mut s.ty.kobj) };
+                s.held = true;
+            }
         }
+        // INVARIANT: Registered, owned by `self`, `data` pointing to `data`.
+        Ok(Self {
+            mem: NonNull::from(KBox::leak(mem)),
+            data,
+            _dev: dev,
+            drv: drv.clone(),
+        })
+    }
+
+    /// The per-parent data.
+    pub fn data(&self) -> &Arc<T::Parent> {
+        &self.data
     }
 }
 
-impl<S: DeviceState> Drop for Bus<S> {
+impl<T: Driver> Drop for Registration<T> {
     fn drop(&mut self) {
-        // SAFETY: Registered (type invariants); no device may be allocated any more, and the
-        // owner waited for every release.
+        let mem = self.mem.as_ptr();
+        // SAFETY: Registered (type invariants). Once this returns no callback of the parent
+        // runs, so `data` may go.
+        unsafe { bindings::mdev_unregister_parent(&raw mut (*mem).parent) };
+        // SAFETY: The memory is ours (type invariants) and the core no longer calls back.
+        let held = unsafe { (*mem).types.iter().filter(|s| s.held).count() };
+        if held == 0 {
+            // SAFETY: Allocated by `KBox` in `new()`; nothing refers to it any more.
+            drop(unsafe { KBox::from_raw(mem) });
+            return;
+        }
+        // The releases of the held kobjects now own the memory; the driver waits for them.
+        self.drv.pending.count.fetch_add(1, Ordering::AcqRel);
+        // SAFETY: As above. Each held kobject is removed from sysfs and referenced by us, so
+        // no release runs before our put, and nothing reads its type until then. The put of
+        // the last held type may free the memory: nothing is read after it.
         unsafe {
-            bindings::bus_unregister(&BUS.0);
-            bindings::kmem_cache_destroy(CACHE.swap(ptr::null_mut(), Ordering::AcqRel));
+            (*mem).pending.store(held, Ordering::Release);
+            let slots = (*mem).types.as_mut_ptr();
+            let n = (*mem).types.len();
+            let mut last = 0;
+            for i in 0..n {
+                let s = slots.add(i);
+                if (*s).held {
+                    let kobj = &raw mut (*s).ty.kobj;
+                    (*s).core_release = (*(*kobj).ktype).release;
+                    (*kobj).ktype = &TYPE_KTYPE.0;
+                    last = i;
+                }
+            }
+            for i in 0..=last {
+                let s = slots.add(i);
+                if (*s).held {
+                    bindings::kobject_put(&raw mut (*s).ty.kobj);
+                }
+            }
         }
     }
-}
-
-/// Whether `dev` is a device of the `mdev` bus.
-pub(crate) fn is_mdev(dev: &Device) -> bool {
-    // SAFETY: `raw_dev(dev)` is valid; the bus pointer is only compared.
-    ptr::eq(unsafe { (*raw_dev(dev)).bus }, &BUS.0)
-}
-
-/// The state of an mdev device allocated with state `S`; `None` for other devices.
-///
-/// # Safety
-///
-/// Every device of the bus was allocated with state type `S`.
-pub(crate) unsafe fn state<S: DeviceState>(dev: &Device) -> Option<&S> {
-    if !is_mdev(dev) {
-        return None;
-    }
-    // SAFETY: The device is an `Alloc<S>` (caller guarantee) whose state is initialised until
-    // its release, which the borrow of `dev` precedes.
-    Some(unsafe { (*raw_dev(dev).cast::<Alloc<S>>()).state.assume_init_ref() })
-}
-
-/// `mdev->uuid` of a device of the bus.
-pub(crate) fn guid(dev: &Device) -> Option<[u8; 16]> {
-    // SAFETY: A device of the bus is embedded in an `mdev_device`, whose UUID is set before the
-    // device is shared.
-    is_mdev(dev).then(|| unsafe { (*to_mdev(raw_dev(dev))).uuid.b })
-}
-
-/// `mdev->active`, which the core keeps in step with its own state.
-pub(crate) fn active(dev: &Device) -> bool {
-    // SAFETY: As in `guid()`; read once, as `READ_ONCE()` would.
-    is_mdev(dev) && unsafe { ptr::read_volatile(&raw const (*to_mdev(raw_dev(dev))).active) }
-}
-
-/// Sets `mdev->active`.
-pub(crate) fn set_active(dev: &Device, active: bool) {
-    if is_mdev(dev) {
-        // SAFETY: As in `active()`; written once, as `WRITE_ONCE()` would.
-        unsafe { ptr::write_volatile(&raw mut (*to_mdev(raw_dev(dev))).active, active) }
-    }
-}
-
-/// An mdev device whose last reference is gone, in its release callback.
-///
-/// # Invariants
-///
-/// `dev` is a device of the bus allocated with state `S`, valid with its state for `'a`.
-pub(crate) struct Released<'a, S> {
-    dev: NonNull<bindings::device>,
-    state: &'a S,
-}
-
-impl<S> Released<'_, S> {
-    /// The device's state, dropped right after [`DeviceState::released`].
-    pub(crate) fn state(&self) -> &S {
-        self.state
-    }
-
-    /// The address of the device, as an identity.
-    pub(crate) fn addr(&self) -> usize {
-        self.dev.as_ptr() as usize
-    }
-
-    /// `mdev->uuid`.
-    pub(crate) fn guid(&self) -> [u8; 16] {
-        // SAFETY: The device is valid (type invariants).
-        unsafe { (*to_mdev(self.dev.as_ptr())).uuid.b }
-    }
-}
-
-/// `device::release` of an mdev device.
-///
-/// # Safety
-///
-/// `dev` is a device allocated by [`Bus::alloc`] with state `S` whose last reference is gone.
-unsafe extern "C" fn release<S: DeviceState>(dev: *mut bindings::device) {
-    let a = dev.cast::<Alloc<S>>();
-    // SAFETY: Guaranteed by the caller: the state is initialised and used by no one else.
-    let state = unsafe { (*a).state.assume_init_mut() };
-    {
-        // INVARIANT: Valid until freed below.
-        let r = Released {
-            // SAFETY: `dev` is not NULL.
-            dev: unsafe { NonNull::new_unchecked(dev) },
-            state: &*state,
-        };
-        S::released(&r);
-    }
-    // SAFETY: Dropped once; then the memory goes back to the cache, which lives while the bus
-    // is registered, longer than any device (the owner of the `Bus` waits for releases).
-    unsafe {
-        ptr::drop_in_place(state);
-        bindings::kmem_cache_free(CACHE.load(Ordering::Acquire), a.cast());
-    }
-    S::freed();
-}
-
-/// Registers a vendor driver on the bus, `mdev_register_driver()`: `EINVAL` without
-/// `device_api`.
-///
-/// # Safety
-///
-/// `drv` is valid until [`unregister_driver`] returns.
-pub(crate) unsafe fn register_driver(drv: *mut RawDriver) -> Result {
-    // SAFETY: Guaranteed by the caller; the driver core synchronises registered drivers.
-    unsafe {
-        if drv.is_null() || (*drv).device_api.is_null() {
-            return Err(EINVAL);
-        }
-        (*drv).driver.bus = &BUS.0;
-        to_result(bindings::driver_register(&raw mut (*drv).driver))
-    }
-}
-
-/// `mdev_unregister_driver()`.
-///
-/// # Safety
-///
-/// `drv` was registered with [`register_driver`].
-pub(crate) unsafe fn unregister_driver(drv: *mut RawDriver) {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { bindings::driver_unregister(&raw mut (*drv).driver) }
-}
-
-/// `device_add()`.
-pub(crate) fn device_add(dev: &Device) -> Result {
-    // SAFETY: `dev` is an initialised device, added once by its owner.
-    to_result(unsafe { bindings::device_add(raw_dev(dev)) })
-}
-
-/// `device_del()`.
-pub(crate) fn device_del(dev: &Device) {
-    // SAFETY: `dev` was added by `device_add()` and is deleted once by its owner.
-    unsafe { bindings::device_del(raw_dev(dev)) }
-}
-
-/// Calls `f` for each child of `dev`, in the order they were added; `f` may remove the child.
-pub(crate) fn for_each_child<F: FnMut(&Device)>(dev: &Device, mut f: F) {
-    /// # Safety
-    ///
-    /// `data` is the `F` of the iteration and `child` a valid device.
-    unsafe extern "C" fn each<F: FnMut(&Device)>(
-        child: *mut bindings::device,
-        data: *mut c_void,
-    ) -> c_int {
-        // SAFETY: `data` is the closure passed below, alive for the iteration, and `child` a
-        // device the iteration holds a reference to.
-        unsafe { (*data.cast::<F>())(Device::from_raw(child)) };
-        0
-    }
-    // SAFETY: `dev` is valid; `f` outlives the call.
-    unsafe { bindings::device_for_each_child(raw_dev(dev), (&raw mut f).cast(), Some(each::<F>)) };
 }

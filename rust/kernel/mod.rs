@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Abstractions that are `rust/kernel/` files in tree.
+//! Abstractions that are `rust/kernel/` files in tree, as the core uses them: the bindings,
+//! the `mdev` bus side of `include/linux/mdev.h` and synchronisation. Vendor drivers use
+//! `mdev.rs`, the vendor API, with the bindings and `sync.rs`.
 
 pub(crate) mod bindings;
-pub(crate) mod mdev;
+pub(crate) mod mdev_bus;
 pub(crate) mod sync;

@@ -7,7 +7,8 @@
  * to the create file CREATE_FMT names for parent i % 2 and type i / 2 % 2 + 1
  * (two %d), and remove it again if that succeeded; ITER times, and on until
  * the file STOP exists. Prints "create <result>" and "remove <result>" lines,
- * result being OK or the errno text.
+ * result being OK or the errno text. With RACE_NO_REMOVE=1 in the environment
+ * it only creates.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,14 @@
 int main(int argc, char **argv)
 {
 	char path[512], u[40];
-	int id, iter, i;
+	int id, iter, i, no_remove;
 	const char *r;
 
 	if (argc != 4 && argc != 5) {
 		fprintf(stderr, "usage: race ID ITER CREATE_FMT [STOP]\n");
 		return 2;
 	}
+	no_remove = getenv("RACE_NO_REMOVE") && !strcmp(getenv("RACE_NO_REMOVE"), "1");
 	id = atoi(argv[1]);
 	iter = atoi(argv[2]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -34,7 +36,7 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), argv[3], i % 2, i / 2 % 2 + 1);
 		r = wr(path, u, strlen(u));
 		printf("create %s\n", r);
-		if (strcmp(r, "OK"))
+		if (strcmp(r, "OK") || no_remove)
 			continue;
 		snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/remove", u);
 		printf("remove %s\n", wr(path, "1", 1));

@@ -167,6 +167,7 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 		[ ${#sh[@]} -gt 1 ] && [ "${sh[0]}" = "$plan/kunit" ] && sh=("${sh[0]},${sh[1]}" "${sh[@]:2}") ;;
 	*:rs | *:intree) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*,$plan/50-*"
 		"$plan/20-*,$plan/25-*,$plan/30-*" "$plan/60-*,$plan/70-*") ;;
+	*:cvendor) sh=("$plan/20-*,$plan/25-*" "$plan/50-*,$plan/60-*") ;;
 	*) sh=("*") ;;
 	esac
 	local -a sel=()

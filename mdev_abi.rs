@@ -49,17 +49,6 @@ mod ffi {
     }
 }
 
-/// `dev_info(dev, msg)` for a fixed message without `%`, printed as the C core prints it,
-/// without the formatting machinery of `dev_info!`; a message with `%` is not printed.
-pub(crate) fn dev_info(dev: &Device, msg: &CStr) {
-    if msg.to_bytes().contains(&b'%') {
-        return;
-    }
-    // SAFETY: `dev` is a valid device; `msg` is a C string without conversions, so the format
-    // reads no arguments.
-    unsafe { bindings::_dev_info(raw_dev(dev), msg.as_char_ptr()) }
-}
-
 /// Reads the reference count of a device.
 #[cfg(MDEV_RS_KUNIT)]
 pub(crate) fn kref_read(dev: &Device) -> u32 {

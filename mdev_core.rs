@@ -17,10 +17,10 @@ use core::{
 };
 use kernel::{
     device::Device,
-    list::{impl_list_arc_safe, impl_list_item, List, ListArc, ListLinks},
     new_condvar, new_mutex,
     prelude::*,
-    sync::{aref::ARef, Arc, ArcBorrow, Completion, CondVar, LockedBy, Mutex, UniqueArc},
+    rbtree::{RBTree, RBTreeNode},
+    sync::{aref::ARef, Arc, ArcBorrow, Completion, CondVar, LockedBy, Mutex},
 };
 use mdev_abi::{DrvInfo, UuidIndex, Vendor, VendorDriver, VendorTypes};
 use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
@@ -123,13 +123,30 @@ pub(crate) fn parse_create(buf: &[u8]) -> Result<Uuid> {
     Uuid::parse(&buf[..UUID_LEN])
 }
 
-/// Parses a `remove` write: `Some(true)` removes, `Some(false)` is the no-op `0`.
+/// Parses a `remove` write: `true` removes, `false` is the no-op `0`; `EINVAL` for anything
+/// `kstrtoul(buf, 0, ..)` refuses.
 pub(crate) fn parse_remove(buf: &[u8]) -> Result<bool> {
-    match mdev_sysfs::kstrtoul(buf) {
-        Ok(v) => Ok(v != 0),
-        Err(e) if e == ENOMEM => Err(e),
-        Err(_) => Err(EINVAL),
+    parse_ulong(buf).map(|v| v != 0).ok_or(EINVAL)
+}
+
+/// An unsigned number as `kstrtoull(s, 0, ..)` reads the C string `buf`: an optional `+`, then
+/// hex after `0x`, octal after `0` or decimal, and at most one newline; `None` on overflow.
+fn parse_ulong(buf: &[u8]) -> Option<u64> {
+    let s = buf.split(|&c| c == 0).next().unwrap_or(buf);
+    let s = s.strip_suffix(b"\n").unwrap_or(s);
+    let s = s.strip_prefix(b"+").unwrap_or(s);
+    let (radix, digits) = match s {
+        [b'0', b'x' | b'X', d, ..] if d.is_ascii_hexdigit() => (16, &s[2..]),
+        [b'0', ..] => (8, s),
+        _ => (10, s),
+    };
+    if digits.is_empty() {
+        return None;
     }
+    digits.iter().try_fold(0u64, |v, &c| {
+        let d = char::from(c).to_digit(radix)?;
+        v.checked_mul(u64::from(radix))?.checked_add(u64::from(d))
+    })
 }
 
 /// Global index of mdev devices by UUID, across all parents.
@@ -155,75 +172,59 @@ kernel::sync::global_lock! {
     };
 }
 
-/// Hash buckets of the parent registry, a power of two.
-const PARENT_BUCKETS: usize = 256;
+/// A registry of parents by address (the vendor's `struct mdev_parent`, or the parent device).
+type ParentMap = Option<RBTree<usize, Arc<ParentShared>>>;
 
 /// The parent registry: every registered parent holds a counted reference to its device.
 ///
-/// Hashed by the vendor's `struct mdev_parent`, so that registering, unregistering and looking
-/// up a parent take constant time with thousands of parents, without an allocation. A device is
-/// registered at most once: `by_dev` holds each registration by parent device from registration
-/// until its teardown is complete.
+/// A device is registered at most once: `by_dev` holds each registration by parent device from
+/// registration until its teardown is complete.
 struct Registry {
-    buckets: [List<ParentShared>; PARENT_BUCKETS],
-    by_dev: [List<ParentShared, 1>; PARENT_BUCKETS],
+    by_key: ParentMap,
+    by_dev: ParentMap,
     compat: Option<CompatClass>,
 }
 
 impl Registry {
-    /// The bucket index of `key`: the multiplicative hash of `hash_64()`, as keys are pointers
-    /// with equal low bits.
-    fn index(key: usize) -> usize {
-        let h = (key as u64).wrapping_mul(0x61c8_8646_80b5_83eb) >> (64 - PARENT_BUCKETS.ilog2());
-        h as usize % PARENT_BUCKETS
+    fn contains(&self, key: usize) -> bool {
+        self.by_key.as_ref().is_some_and(|m| m.get(&key).is_some())
     }
 
-    fn bucket(&mut self, key: usize) -> &mut List<ParentShared> {
-        &mut self.buckets[Self::index(key)]
+    fn take(&mut self, key: usize) -> Option<Arc<ParentShared>> {
+        self.by_key.as_mut()?.remove(&key)
     }
 
-    fn contains(&mut self, key: usize) -> bool {
-        self.bucket(key).iter().any(|p| p.key == key)
-    }
-
-    fn take(&mut self, key: usize) -> Option<ListArc<ParentShared>> {
-        let mut c = self.bucket(key).cursor_front();
-        loop {
-            let p = c.peek_next()?;
-            if p.key == key {
-                return Some(p.remove());
-            }
-            c.move_next();
-        }
-    }
-
-    fn dev_bucket(&mut self, dev: usize) -> &mut List<ParentShared, 1> {
-        &mut self.by_dev[Self::index(dev)]
+    /// Any registered parent.
+    fn take_any(&mut self) -> Option<Arc<ParentShared>> {
+        let key = *self.by_key.as_ref()?.keys().next()?;
+        self.take(key)
     }
 
     /// Whether a registration of the device at `dev` exists or is being torn down.
-    fn has_dev(&mut self, dev: usize) -> bool {
-        self.dev_bucket(dev).iter().any(|p| p.dev == dev)
+    fn has_dev(&self, dev: usize) -> bool {
+        self.by_dev.as_ref().is_some_and(|m| m.get(&dev).is_some())
+    }
+
+    /// Adds a registration, with nodes allocated beforehand.
+    fn insert(map: &mut ParentMap, node: RBTreeNode<usize, Arc<ParentShared>>) {
+        map.get_or_insert_with(RBTree::new).insert(node);
     }
 
     /// Forgets `shared` by device, once its teardown is complete.
-    fn forget_dev(&mut self, shared: &ParentShared) -> Option<ListArc<ParentShared, 1>> {
-        let mut c = self.dev_bucket(shared.dev).cursor_front();
-        loop {
-            let p = c.peek_next()?;
-            if core::ptr::eq(&*p, shared) {
-                return Some(p.remove());
-            }
-            c.move_next();
+    fn forget_dev(&mut self, shared: &ParentShared) -> Option<Arc<ParentShared>> {
+        let map = self.by_dev.as_mut()?;
+        if !map.get(&shared.dev).is_some_and(|p| ptr::eq(&**p, shared)) {
+            return None;
         }
+        map.remove(&shared.dev)
     }
 }
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
     unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
-        buckets: [const { List::new() }; PARENT_BUCKETS],
-        by_dev: [const { List::new() }; PARENT_BUCKETS],
+        by_key: None,
+        by_dev: None,
         compat: None,
     };
 }
@@ -273,21 +274,6 @@ pub(crate) struct ParentShared {
     /// `mdev_supported_types` and the type directories.
     #[pin]
     types: TypeDirs,
-    /// Link in a registry bucket.
-    #[pin]
-    links: ListLinks,
-    /// Link in a `Registry::by_dev` bucket.
-    #[pin]
-    dev_links: ListLinks<1>,
-}
-
-impl_list_arc_safe! {
-    impl ListArcSafe<0> for ParentShared { untracked; }
-    impl ListArcSafe<1> for ParentShared { untracked; }
-}
-impl_list_item! {
-    impl ListItem<0> for ParentShared { using ListLinks { self.links }; }
-    impl ListItem<1> for ParentShared { using ListLinks { self.dev_links }; }
 }
 
 /// Proof of a create or remove in progress on an open gate: unregistration waits for it
@@ -351,8 +337,6 @@ impl ParentShared {
             key,
             dev,
             types <- types,
-            links <- ListLinks::new(),
-            dev_links <- ListLinks::new(),
         }? Error))
     }
 
@@ -428,7 +412,7 @@ impl ParentShared {
         let mut g = self.gate.lock();
         g.open = false;
         if let Some(v) = g.view.as_ref() {
-            mdev_abi::dev_info(&v.dev, c"MDEV: Unregistering\n");
+            dev_info!(v.dev, "MDEV: Unregistering\n");
             if let Some(c) = compat {
                 c.remove_link(&v.dev);
             }
@@ -639,61 +623,54 @@ fn device_remove(dev: &Device) -> Result {
 /// `mdev_register_parent()`.
 pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
     let key = vendor.key() as usize;
+    let dev_key = mdev::raw_dev(dev) as usize;
     let mut reg = REGISTRY.lock();
-    if reg.contains(key) || reg.has_dev(mdev::raw_dev(dev) as usize) {
-        kernel::warn_on!(true);
+    if kernel::warn_on!(reg.contains(key) || reg.has_dev(dev_key)) {
         return Err(EEXIST);
     }
     let (types, info) = vendor.init_parent(dev)?;
-    let drv = vendor.driver();
     let view = RegView {
         dev: dev.into(),
-        drv,
+        drv: vendor.driver(),
         types,
     };
-    let parent = UniqueArc::pin_init(ParentShared::new(view, info, key)?, GFP_KERNEL)?;
-    let (parent, by_dev) = ListArc::<_, 0>::pair_from_pin_unique::<1>(parent);
-    TypeDirs::register(by_dev.as_arc(), dev, &types)?;
+    let shared = Arc::pin_init(ParentShared::new(view, info, key)?, GFP_KERNEL)?;
+    let by_key = RBTreeNode::new(key, shared.clone(), GFP_KERNEL)?;
+    let by_dev = RBTreeNode::new(dev_key, shared.clone(), GFP_KERNEL)?;
+    TypeDirs::register(&shared, dev, &types)?;
 
     if let Some(c) = reg.compat.as_ref() {
         if c.create_link(dev).is_err() {
             dev_warn!(dev, "Failed to create compatibility class link\n");
         }
     }
-    mdev_abi::dev_info(dev, c"MDEV: Registered\n");
-    reg.bucket(key).push_back(parent);
+    dev_info!(dev, "MDEV: Registered\n");
+    Registry::insert(&mut reg.by_key, by_key);
     {
-        let mut g = by_dev.gate.lock();
+        let mut g = shared.gate.lock();
         g.open = true;
         // Under the core's own reference, as `unregistered`.
         if let Some(v) = g.view.as_ref() {
             mdev_uevent::send(&v.dev, State::Registered);
         }
     }
-    let dev_key = by_dev.dev;
-    reg.dev_bucket(dev_key).push_back(by_dev);
+    Registry::insert(&mut reg.by_dev, by_dev);
     Ok(())
 }
 
 /// `mdev_unregister_parent()`.
 pub(crate) fn unregister_parent(key: *mut RawParent) {
-    let detached = {
+    let shared = {
         let mut reg = REGISTRY.lock();
         let Some(p) = reg.take(key as usize) else {
+            // Never registered, or unregistered already.
             kernel::warn_on!(true);
             return;
         };
-        detach(&reg, p)
+        p.close(reg.compat.as_ref());
+        p
     };
-    teardown(detached);
-}
-
-/// Completes taking a parent out of the registry: closes its gate to new creates and removes
-/// and removes its compat class link.
-fn detach(reg: &Registry, p: ListArc<ParentShared>) -> Arc<ParentShared> {
-    let shared = p.into_arc();
-    shared.close(reg.compat.as_ref());
-    shared
+    teardown(shared);
 }
 
 /// Unregisters a parent taken out of the registry.
@@ -756,15 +733,16 @@ impl Drop for MdevModule {
         // Statics are never dropped: free what the globals own here. Parents left registered
         // are a vendor bug; they are unregistered as the vendor should have done.
         loop {
-            let detached = {
+            let shared = {
                 let mut reg = REGISTRY.lock();
-                let Some(p) = reg.buckets.iter_mut().find_map(|b| b.pop_front()) else {
+                let Some(p) = reg.take_any() else {
                     break;
                 };
                 kernel::warn_on!(true);
-                detach(&reg, p)
+                p.close(reg.compat.as_ref());
+                p
             };
-            teardown(detached);
+            teardown(shared);
         }
         let compat = REGISTRY.lock().compat.take();
         drop(compat);
@@ -847,7 +825,12 @@ mod tests {
         assert!(parse_remove(b"-1") == Err(EINVAL));
         assert!(parse_remove(b"99999999999999999999999") == Err(EINVAL));
         assert!(parse_remove(b"") == Err(EINVAL));
-        // Either side of the stack copy: leading zeros are digits to `kstrtoul()`.
+        // Leading zeros are octal digits; a NUL ends the string, as for `kstrtoul()`.
+        assert!(parse_remove(b"08") == Err(EINVAL));
+        assert!(parse_remove(b"1\0x") == Ok(true));
+        assert!(parse_remove(b"0x\n") == Err(EINVAL));
+        assert!(parse_remove(b"18446744073709551616") == Err(EINVAL));
+        assert!(parse_remove(b"0xffffffffffffffff") == Ok(true));
         let mut zeros = [b'0'; 40];
         for len in [31, 32, 40] {
             zeros[len - 1] = b'1';
@@ -861,17 +844,20 @@ mod tests {
     }
 
     #[test]
-    fn type_dir_name_join() {
-        let mut b = [0xffu8; 8];
-        let j = mdev_sysfs::join_name(&mut b, c"mtty", c"2");
-        assert_eq!(j.map(CStr::to_bytes), Some(&b"mtty-2"[..]));
-        assert!(mdev_sysfs::join_name(&mut b, c"mtty", c"12").is_some());
-        assert!(mdev_sysfs::join_name(&mut b, c"mtty", c"123").is_none());
-        assert!(mdev_sysfs::join_name(&mut b, c"mtty-long", c"").is_none());
-        assert_eq!(
-            mdev_sysfs::join_name(&mut b, c"", c"").map(CStr::to_bytes),
-            Some(&b"-"[..])
-        );
+    fn type_dir_long_name() -> Result {
+        const LONG: &CStr = c"a-type-name-much-longer-than-most-of-the-names-vendors-use-\
+            0123456789012345678901234567890123456789012345678901234567890123456789";
+        let fdev = faux(c"mdev-rs-kunit-long")?;
+        let dev: &Device = fdev.as_ref().as_ref();
+        let f = Fixture::new(1, 1)?;
+        f.set_names(Some(c"vfio-pci"), 0, Some(LONG));
+        f.register(dev, 1)?;
+        let p = parent(f.parent())?;
+        let name = CString::try_from_fmt(fmt!("faux_driver-{}", LONG.to_str()?))?;
+        let same = p.type_dirs().dir_name(0).is_some_and(|n| n == &*name);
+        f.unregister();
+        assert!(same);
+        Ok(())
     }
 
     #[test]
@@ -930,48 +916,21 @@ mod tests {
     }
 
     #[test]
-    fn registry_shared_bucket() -> Result {
-        // Parent structures until two share a bucket: at most one more than the buckets.
-        let mut all = KVec::with_capacity(PARENT_BUCKETS + 1, GFP_KERNEL)?;
-        let mut seen = [None; PARENT_BUCKETS];
-        let (a, b) = loop {
-            let f = Fixture::new(1, 1)?;
-            let i = Registry::index(f.parent() as usize);
-            all.push(f, GFP_KERNEL)?;
-            let n = all.len() - 1;
-            match seen[i] {
-                Some(m) => break (m, n),
-                None => seen[i] = Some(n),
-            }
-        };
-        // Three parents, two in one bucket; each unregistered from a different position.
-        let c = match (a, b) {
-            (0, 1) => {
-                all.push(Fixture::new(1, 1)?, GFP_KERNEL)?;
-                2
-            }
-            (0, _) => 1,
-            _ => 0,
-        };
-        let picked = [a, b, c];
-        let mut devs = KVec::with_capacity(picked.len(), GFP_KERNEL)?;
-        for (n, &i) in picked.iter().enumerate() {
-            let added = CString::try_from_fmt(fmt!("mdev-rs-kunit-bucket{n}"))
-                .and_then(|name| devs.push(faux(&name)?, GFP_KERNEL).map_err(Into::into))
-                .and_then(|()| all[i].register(devs[n].as_ref().as_ref(), 1));
-            if let Err(e) = added {
-                picked[..n].iter().for_each(|&i| all[i].unregister());
-                return Err(e);
-            }
+    fn registry_many_parents() -> Result {
+        // Parents unregistered from the middle, the front and the back of the registry.
+        const N: usize = 5;
+        let mut all = KVec::with_capacity(N, GFP_KERNEL)?;
+        for n in 0..N {
+            let name = CString::try_from_fmt(fmt!("mdev-rs-kunit-many{n}"))?;
+            all.push(registered(&name, 1, 1)?, GFP_KERNEL)?;
         }
-        let registered = |i: usize| REGISTRY.lock().contains(all[i].parent() as usize);
-        assert!(picked.iter().all(|&i| registered(i)));
-        all[b].unregister();
-        assert!(registered(a) && !registered(b) && registered(c));
-        all[a].unregister();
-        assert!(!registered(a) && registered(c));
-        all[c].unregister();
-        assert!(picked.iter().all(|&i| !registered(i)));
+        let registered = |i: usize| REGISTRY.lock().contains(all[i].1.parent() as usize);
+        assert!((0..N).all(registered));
+        for i in [2, 0, 4, 1, 3] {
+            all[i].1.unregister();
+            assert!(!registered(i));
+        }
+        assert!(REGISTRY.lock().by_key.as_ref().is_none_or(|m| m.is_empty()));
         Ok(())
     }
 
@@ -1049,10 +1008,9 @@ mod tests {
 
     /// The registration of `key`, found in the registry.
     fn parent(key: *mut RawParent) -> Result<Arc<ParentShared>> {
-        let mut reg = REGISTRY.lock();
-        let key = key as usize;
-        let p = reg.bucket(key).iter().find(|p| p.key == key);
-        p.map(Into::into).ok_or(ENODEV)
+        let reg = REGISTRY.lock();
+        let p = reg.by_key.as_ref().and_then(|m| m.get(&(key as usize)));
+        p.cloned().ok_or(ENODEV)
     }
 
     fn store(p: &Arc<ParentShared>, i: usize, attr: TypeAttr, buf: &[u8]) -> Result {

@@ -265,9 +265,6 @@ impl TypeDir {
     }
 }
 
-/// Type directories stored in the parent's own allocation; more take one more allocation.
-const INLINE_TYPES: usize = 3;
-
 /// The type directories of one parent.
 ///
 /// The parent's gate serialises them: each directory is registered before the gate first opens
@@ -275,14 +272,11 @@ const INLINE_TYPES: usize = 3;
 ///
 /// # Invariants
 ///
-/// The first `len` directories of `inline` then `more` are in use. Neither moves once pinned
-/// (`more` is never resized).
+/// `dirs` is never resized, so its directories do not move.
 #[pin_data]
 pub(crate) struct TypeDirs {
     kset: TypesKset,
-    inline: [TypeDir; INLINE_TYPES],
-    more: KVec<TypeDir>,
-    len: usize,
+    dirs: KVec<TypeDir>,
 }
 
 impl TypeDir {
@@ -299,31 +293,34 @@ impl TypeDir {
 impl TypeDirs {
     /// `n` unregistered directories.
     pub(crate) fn new(n: usize) -> Result<impl PinInit<Self>> {
-        let mut more = KVec::with_capacity(n.saturating_sub(INLINE_TYPES), GFP_KERNEL)?;
-        for i in INLINE_TYPES..n {
-            more.push(TypeDir::new(i), GFP_KERNEL)?;
+        let mut dirs = KVec::with_capacity(n, GFP_KERNEL)?;
+        for i in 0..n {
+            dirs.push(TypeDir::new(i), GFP_KERNEL)?;
         }
-        // INVARIANT: `more` is complete and resized no more.
+        // INVARIANT: `dirs` is complete and resized no more.
         Ok(pin_init!(Self {
             kset: TypesKset::new(),
-            inline: core::array::from_fn(TypeDir::new),
-            more,
-            len: n,
+            dirs,
         }))
     }
 
     fn iter(&self) -> impl Iterator<Item = &TypeDir> {
-        Iterator::chain(self.inline.iter(), self.more.iter()).take(self.len)
+        self.dirs.iter()
     }
 
     fn get(&self, i: usize) -> Option<&TypeDir> {
-        if i >= self.len {
-            return None;
-        }
-        match i.checked_sub(INLINE_TYPES) {
-            None => self.inline.get(i),
-            Some(j) => self.more.get(j),
-        }
+        self.dirs.get(i)
+    }
+
+    /// The name of registered type directory `i`.
+    #[cfg(MDEV_RS_KUNIT)]
+    pub(crate) fn dir_name(&self, i: usize) -> Option<&CStr> {
+        let d = self
+            .get(i)
+            .filter(|d| d.registered.load(Ordering::Relaxed))?;
+        // SAFETY: A registered kobject has a name, a C string that lives while it is
+        // registered, as long as the borrow of `self` in the tests that call this.
+        Some(unsafe { CStr::from_char_ptr((*d.kobj()).name) })
     }
 
     /// Creates `<dev>/mdev_supported_types/` and `<driver>-<sysfs_name>/` with `devices/` for
@@ -413,30 +410,19 @@ impl TypeDir {
     ) -> Result {
         self.owner.set(owner)?;
         let kobj = self.kobj();
-        let mut buf = [0u8; DIR_NAME_MAX];
         // SAFETY: `kobj` is zeroed and never initialised (`owner` was not set); setting `kset`, which
         // is registered, before `kobject_init_and_add()` places the directory in the kset, as the
-        // C core does. Each format takes as many C strings as it gets.
+        // C core does. The format takes two C strings.
         let ret = unsafe {
             (*kobj).kset = kset.kset.get();
-            match join_name(&mut buf, prefix, name) {
-                // A plain "%s" is copied, not formatted.
-                Some(joined) => bindings::kobject_init_and_add(
-                    kobj,
-                    &TYPE_KTYPE.0,
-                    ptr::null_mut(),
-                    c"%s".as_char_ptr(),
-                    joined.as_char_ptr(),
-                ),
-                None => bindings::kobject_init_and_add(
-                    kobj,
-                    &TYPE_KTYPE.0,
-                    ptr::null_mut(),
-                    c"%s-%s".as_char_ptr(),
-                    prefix.as_char_ptr(),
-                    name.as_char_ptr(),
-                ),
-            }
+            bindings::kobject_init_and_add(
+                kobj,
+                &TYPE_KTYPE.0,
+                ptr::null_mut(),
+                c"%s-%s".as_char_ptr(),
+                prefix.as_char_ptr(),
+                name.as_char_ptr(),
+            )
         };
         // INVARIANT: The kobject is initialised and owns the reference stored in `owner`, which
         // `type_release()` drops even on error.
@@ -449,23 +435,6 @@ impl TypeDir {
         self.registered.store(true, Ordering::Relaxed);
         Ok(())
     }
-}
-
-/// Room for most type directory names; longer ones are formatted by the kobject core.
-const DIR_NAME_MAX: usize = 128;
-
-/// `<prefix>-<name>` in `buf`, the name of a type directory; `None` if it does not fit.
-pub(crate) fn join_name<'a>(buf: &'a mut [u8], prefix: &CStr, name: &CStr) -> Option<&'a CStr> {
-    let (p, n) = (prefix.to_bytes(), name.to_bytes());
-    let (head, rest) = buf.split_at_mut_checked(p.len())?;
-    head.copy_from_slice(p);
-    let (dash, rest) = rest.split_first_mut()?;
-    *dash = b'-';
-    let (tail, rest) = rest.split_at_mut_checked(n.len())?;
-    tail.copy_from_slice(n);
-    *rest.first_mut()? = 0;
-    let len = p.len() + n.len() + 2;
-    CStr::from_bytes_with_nul(buf.get(..len)?).ok()
 }
 
 /// A counted reference to a [`TypeDir`].
@@ -828,31 +797,6 @@ impl RemoveRequest<'_> {
     pub(crate) fn dev(&self) -> &Device {
         self.dev
     }
-}
-
-/// Parses an unsigned integer as `kstrtoul(buf, 0, ..)` does.
-pub(crate) fn kstrtoul(buf: &[u8]) -> Result<u64> {
-    // `kstrto*()` needs a C string; sysfs terminates the buffer but a copy keeps this safe for any
-    // caller. Short input, the usual case, is copied to the stack.
-    let mut short = [0u8; 32];
-    let mut long = KVec::new();
-    let s: &[u8] = match short.split_at_mut_checked(buf.len()) {
-        // Room for the NUL: the rest of `short` is zeroed.
-        Some((head, [_, ..])) => {
-            head.copy_from_slice(buf);
-            &short
-        }
-        _ => {
-            long.reserve(buf.len() + 1, GFP_KERNEL)?;
-            long.extend_from_slice(buf, GFP_KERNEL)?;
-            long.push(0, GFP_KERNEL)?;
-            &long
-        }
-    };
-    let mut v: u64 = 0;
-    // SAFETY: `s` is NUL-terminated and `v` is a valid output location.
-    to_result(unsafe { bindings::kstrtoull(s.as_ptr().cast(), 0, &mut v) })?;
-    Ok(v)
 }
 
 /// `store` of an mdev's `remove` attribute.

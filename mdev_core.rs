@@ -25,7 +25,10 @@ use kernel::{
 use mdev_abi::{DrvInfo, UuidIndex, Vendor, VendorDriver, VendorTypes};
 use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
 use mdev_uevent::State;
-use rust_kernel::mdev_bus::{self as mdev, Bus, DeviceState, RawParent, Released};
+use rust_kernel::{
+    mdev_bus::{self as mdev, Bus, DeviceState, RawParent, Released},
+    print::dev_info_const,
+};
 
 module! {
     type: MdevModule,
@@ -412,7 +415,7 @@ impl ParentShared {
         let mut g = self.gate.lock();
         g.open = false;
         if let Some(v) = g.view.as_ref() {
-            dev_info!(v.dev, "MDEV: Unregistering\n");
+            dev_info_const!(&v.dev, c"MDEV: Unregistering\n");
             if let Some(c) = compat {
                 c.remove_link(&v.dev);
             }
@@ -644,7 +647,7 @@ pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
             dev_warn!(dev, "Failed to create compatibility class link\n");
         }
     }
-    dev_info!(dev, "MDEV: Registered\n");
+    dev_info_const!(dev, c"MDEV: Registered\n");
     Registry::insert(&mut reg.by_key, by_key);
     {
         let mut g = shared.gate.lock();

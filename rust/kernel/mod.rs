@@ -6,4 +6,5 @@
 
 pub(crate) mod bindings;
 pub(crate) mod mdev_bus;
+pub(crate) mod print;
 pub(crate) mod sync;

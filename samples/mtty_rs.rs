@@ -17,6 +17,8 @@
 // bindings it needs. A driver need not use all of it.
 #[path = "../rust/kernel/bindings.rs"]
 mod bindings;
+#[path = "../rust/kernel/device.rs"]
+mod device;
 #[allow(dead_code, unreachable_pub)]
 #[path = "../rust/kernel/mdev.rs"]
 mod mdev;

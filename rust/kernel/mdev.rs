@@ -20,7 +20,7 @@
 //! last type is released. The [`DriverRegistration`] waits for those releases when it is
 //! dropped, so neither the memory nor this code goes away while a release may run.
 
-use super::bindings;
+use super::{bindings, device::raw_dev};
 use core::{
     fmt,
     marker::PhantomData,
@@ -153,13 +153,6 @@ pub trait Driver: 'static {
     ) -> Result {
         Err(EIO)
     }
-}
-
-/// The raw `struct device` behind a [`Device`].
-fn raw_dev(dev: &Device) -> *mut bindings::device {
-    // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>` (plus a ZST), and
-    // `Opaque` allows mutation through a shared reference.
-    ptr::from_ref(dev).cast::<bindings::device>().cast_mut()
 }
 
 /// A type as the core sees it, and where it belongs.

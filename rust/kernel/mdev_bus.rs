@@ -124,12 +124,7 @@ fn to_mdev(dev: *mut bindings::device) -> *mut bindings::mdev_device {
     dev.cast()
 }
 
-/// The raw `struct device` behind a [`Device`].
-pub(crate) fn raw_dev(dev: &Device) -> *mut bindings::device {
-    // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>` (plus a ZST), and
-    // `Opaque` allows mutation through a shared reference.
-    ptr::from_ref(dev).cast::<bindings::device>().cast_mut()
-}
+pub(crate) use super::device::raw_dev;
 
 /// The registered `mdev` bus and the cache of its devices, with state `S`.
 ///

@@ -5,6 +5,7 @@
 //! `mdev.rs`, the vendor API, with the bindings and `sync.rs`.
 
 pub(crate) mod bindings;
+pub(crate) mod device;
 pub(crate) mod mdev_bus;
 pub(crate) mod print;
 pub(crate) mod sync;

@@ -38,10 +38,7 @@ pub(crate) const fn has_conversion(s: &CStr) -> bool {
 /// `msg` holds no `%`.
 #[doc(hidden)]
 pub(crate) unsafe fn dev_info_plain(dev: &Device, msg: &'static CStr) {
-    // CAST: `Device` is `#[repr(transparent)]` over `Opaque<bindings::device>`.
-    let raw = core::ptr::from_ref(dev)
-        .cast::<bindings::device>()
-        .cast_mut();
+    let raw = super::device::raw_dev(dev);
     // SAFETY: `raw` is a valid device; `msg` is a C string without a conversion (caller
     // guarantee), so the format reads no argument.
     unsafe { bindings::_dev_info(raw, msg.as_char_ptr()) }

@@ -5,7 +5,8 @@
 Guest tests print TAP behind an "@@<name>: " prefix; KUnit results come as "@@kunit: " KTAP.
 Every kernel report (KASAN, BUG, WARNING, lockdep, Oops, panic, kmemleak, refcount) is a
 failure, and so is a boot that never prints "@@done". Usage: parse.py LOG... ; prints one
-line per result and a final "N passed, N failed[, N skipped]"; exits 1 on any failure.
+line per result, the failures' names again, and a final "N passed, N failed[, N skipped]";
+exits 1 on any failure.
 """
 import re
 import sys
@@ -90,6 +91,10 @@ def main():
             for c in ctx[:30]:
                 print(f"       | {c}")
     n = {k: sum(1 for s, _, _ in out if s == k) for k in ("pass", "fail", "skip")}
+    # Again at the end, where a log cut in the middle still shows them.
+    for st, name, _ in out:
+        if st == "fail":
+            print(f"failed: {name}")
     return n
 
 

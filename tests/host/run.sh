@@ -26,6 +26,7 @@ t "parser fails on a boot that never finished" bash -c "! $P $tmp/hang.log"
 t "parser fails on a failing KUnit case" bash -c "! $P $tmp/kunit.log"
 t "parser fails on a kmemleak report" bash -c "! $P $tmp/leak.log"
 t "parser prints the summary line last" bash -c "$P $tmp/fail.log | tail -1 | grep -qx '1 passed, 1 failed'"
+t "parser repeats the failures above the summary" bash -c "$P $tmp/fail.log | tail -2 | head -1 | grep -q '^failed: '"
 # The bench report, on the tiny bench boot of this run, read as both clocks.
 if [ -s "${BENCHLOG:-}" ]; then
 	t "bench report: tables, JSON with every goal metric for both clocks" bash -c '

@@ -14,9 +14,10 @@
  *   "{n}" in DATA and in the paths stands for the point number as 12 decimal
  *   digits. After a failed write, every -a PATH must be absent and every -e
  *   DIR empty; after a write that succeeded despite its injected failure,
- *   every -p PATH must exist, and -u undoes the write. Prints
- *   "points P failed F tolerated T", "last <injected> <result>" and
- *   "bad <n>:<path>..." for the checks that did not hold.
+ *   every -p PATH must exist, and -u undoes the write (its failure is a bad
+ *   check too). Prints "points P failed F tolerated T", "last <injected>
+ *   <result>" and "bad <n>:<path>..." for the checks that did not hold; on
+ *   standard error, "<n> <result>" per write, for the record.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -111,6 +112,7 @@ static int loop(int argc, char **argv)
 		res = write_nth(n, argv[3], subst(argv[4], n), &inj);
 		if (!inj)
 			break;
+		fprintf(stderr, "%d %s\n", n, res);
 		if (strcmp(res, "OK")) {
 			failed++;
 			for (i = 0; i < na; i++)
@@ -127,8 +129,9 @@ static int loop(int argc, char **argv)
 				if (access(subst(present[i], n), F_OK))
 					bl += snprintf(bad + bl, sizeof(bad) - bl - 64, " %d:%s",
 						       n, subst(present[i], n));
-			if (ufile)
-				wr(subst(ufile, n), udata, strlen(udata));
+			if (ufile && strcmp(wr(subst(ufile, n), udata, strlen(udata)), "OK"))
+				bl += snprintf(bad + bl, sizeof(bad) - bl - 64, " %d:%s",
+					       n, subst(ufile, n));
 		}
 		if (bl > sizeof(bad) - 128)
 			bl = sizeof(bad) - 128;

@@ -4,9 +4,9 @@
 //! `include/linux/mdev.h`, whose layouts come from the generated bindings.
 
 use crate::{
-    mdev_sysfs::Page,
     rust_kernel::{
         bindings,
+        kobject::Page,
         mdev_bus::{self as mdev, RawDriver, RawParent, RawType, Released},
     },
     MdevCore,
@@ -58,30 +58,6 @@ pub(crate) fn kref_read(dev: &Device) -> u32 {
         core::ptr::read_volatile(&raw const (*raw_dev(dev)).kobj.kref.refcount.refs.counter)
     };
     n as u32
-}
-
-/// `kobj_type::get_ownership` of `mdev_supported_types`: that of the parent device, as for a
-/// kset made by `kset_create_and_add()`.
-///
-/// # Safety
-///
-/// `kobj` is a valid kobject; `uid` and `gid` are valid for writes.
-pub(crate) unsafe extern "C" fn kset_get_ownership(
-    kobj: *const bindings::kobject,
-    uid: *mut bindings::kuid_t,
-    gid: *mut bindings::kgid_t,
-) {
-    // SAFETY: `kobj` is valid (caller guarantee), and so are its parent and the parent's ktype
-    // while it is in sysfs.
-    unsafe {
-        let p = (*kobj).parent;
-        if p.is_null() || (*p).ktype.is_null() {
-            return;
-        }
-        if let Some(f) = (*(*p).ktype).get_ownership {
-            f(p, uid, gid);
-        }
-    }
 }
 
 /// A C string owned by a vendor driver, borrowed as the C core does.
@@ -255,6 +231,14 @@ impl VendorTypes {
         self.nr as usize
     }
 
+    /// `sysfs_name` of type `i`; `None` as for [`Self::get`].
+    pub(crate) fn sysfs_name(&self, i: usize) -> Option<&CStr> {
+        let t = self.get(i)?;
+        // SAFETY: A valid type while registered, as long as the borrow of `self`, and so is its
+        // string, checked to be set by `get()`.
+        unsafe { vendor_cstr((*t.raw.0.as_ptr()).sysfs_name) }
+    }
+
     /// Type `i`, or `None` if out of range, NULL or without `sysfs_name`.
     pub(crate) fn get(&self, i: usize) -> Option<TypeInfo> {
         if i >= self.nr as usize {
@@ -328,7 +312,8 @@ impl VendorDriver {
         // SAFETY: The driver is valid (type invariants).
         let f = unsafe { (*self.0.as_ptr()).show_description }.ok_or(ENOENT)?;
         // SAFETY: The type is valid (type invariants); `buf` is the sysfs page.
-        page.fill_raw(|buf| unsafe { f(t.0.as_ptr(), buf) })
+        page.fill_raw(|buf| unsafe { f(t.0.as_ptr(), buf) });
+        Ok(())
     }
 
     /// Binds the driver to a freshly added mdev device, running the vendor's `probe`.

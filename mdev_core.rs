@@ -23,9 +23,10 @@ use kernel::{
     sync::{aref::ARef, Arc, ArcBorrow, Completion, CondVar, LockedBy, Mutex},
 };
 use mdev_abi::{DrvInfo, UuidIndex, Vendor, VendorDriver, VendorTypes};
-use mdev_sysfs::{CompatClass, Page, RemoveRequest, TypeAttr, TypeDirs, TypeLinks};
+use mdev_sysfs::{TypeAttr, TypeDirs, TypeLinks};
 use mdev_uevent::State;
 use rust_kernel::{
+    kobject::{CompatClass, Page, SelfRemove},
     mdev_bus::{self as mdev, Bus, DeviceState, RawParent, Released},
     print::dev_info_const,
 };
@@ -501,14 +502,9 @@ impl<'a> TypeRef<'a> {
         let v = self.shared.view()?;
         let t = v.types.get(self.index).ok_or(ENODEV)?;
         match attr {
-            TypeAttr::Create => Err(EIO),
-            TypeAttr::DeviceApi => {
-                page.write(fmt!("{}\n", v.drv.device_api().unwrap_or(c"").to_str()?))
-            }
-            TypeAttr::Name => {
-                let n = t.pretty_name().unwrap_or(t.sysfs_name());
-                page.write(fmt!("{}\n", n.to_str()?))
-            }
+            TypeAttr::Create => return Err(EIO),
+            TypeAttr::DeviceApi => page.line(v.drv.device_api().unwrap_or(c"").to_bytes()),
+            TypeAttr::Name => page.line(t.pretty_name().unwrap_or(t.sysfs_name()).to_bytes()),
             TypeAttr::AvailableInstances => {
                 let n = if self.shared.counted {
                     self.shared.avail.load(Ordering::Relaxed)
@@ -517,8 +513,9 @@ impl<'a> TypeRef<'a> {
                 };
                 page.write(fmt!("{}\n", n))
             }
-            TypeAttr::Description => v.drv.show_description(t.raw, page),
+            TypeAttr::Description => return v.drv.show_description(t.raw, page),
         }
+        Ok(())
     }
 
     /// Writes an attribute.
@@ -602,11 +599,11 @@ fn remove_common(dev: ARef<Device>) {
 }
 
 /// A write to an mdev device's `remove` attribute.
-pub(crate) fn remove_store(req: &RemoveRequest<'_>, buf: &[u8]) -> Result {
+pub(crate) fn remove_store(dev: &Device, file: &SelfRemove<'_>, buf: &[u8]) -> Result {
     if parse_remove(buf)? {
         // Once its `remove` file is gone, nothing else keeps the device alive for this writer.
-        let dev: ARef<Device> = req.dev().into();
-        if req.remove_file_self() {
+        let dev: ARef<Device> = dev.into();
+        if file.remove() {
             device_remove(&dev)?;
         }
     }
@@ -640,7 +637,7 @@ pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
     let shared = Arc::pin_init(ParentShared::new(view, info, key)?, GFP_KERNEL)?;
     let by_key = RBTreeNode::new(key, shared.clone(), GFP_KERNEL)?;
     let by_dev = RBTreeNode::new(dev_key, shared.clone(), GFP_KERNEL)?;
-    TypeDirs::register(&shared, dev, &types)?;
+    TypeDirs::register(&shared, dev, |i| types.sysfs_name(i))?;
 
     if let Some(c) = reg.compat.as_ref() {
         if c.create_link(dev).is_err() {
@@ -725,7 +722,7 @@ impl kernel::Module for MdevModule {
             mdev_uevent::tests_hook::LAST.init()
         };
         let bus = Bus::register()?;
-        REGISTRY.lock().compat = Some(CompatClass::new()?);
+        REGISTRY.lock().compat = Some(CompatClass::new(c"mdev_bus")?);
         pr_info!("mdev core (Rust) loaded\n");
         Ok(MdevModule { _bus: bus })
     }

@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Kobjects and ksets embedded in Rust objects, with sysfs attributes served by a trait.
+//!
+//! C header: [`include/linux/kobject.h`](srctree/include/linux/kobject.h)
+//!
+//! A [`Kobject<T>`] lives inside an object of its owner (`T::Owner`, in an [`Arc`]) and keeps
+//! that owner alive from registration until its release, so the memory that holds the kobject
+//! outlives it. Its attributes are declared as statics ([`Attribute`], [`AttrList`], [`Group`],
+//! [`KType`]) and served by `T`'s [`KobjOps`] methods. Beside them: device attributes, links,
+//! and compatibility classes.
+
+use super::{bindings, device::raw_dev};
+use core::{
+    fmt,
+    marker::PhantomData,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
+};
+use kernel::{
+    device::Device,
+    error::{from_result, to_result},
+    ffi::{c_char, c_int},
+    page::PAGE_SIZE,
+    prelude::*,
+    str::{as_char_ptr_in_const_context, CStrExt},
+    sync::{Arc, ArcBorrow},
+    types::Opaque,
+};
+
+/// The attributes and release of a kobject of type `T`.
+pub(crate) trait KobjOps: Send + Sync + Sized + 'static {
+    /// What the kobject keeps alive until its release.
+    type Owner: Send + Sync;
+    /// Tells the attributes apart.
+    type Attr: Copy + 'static;
+
+    /// Whether attribute `a` exists.
+    fn visible(&self, _owner: ArcBorrow<'_, Self::Owner>, _a: Self::Attr) -> bool {
+        true
+    }
+
+    /// Reads attribute `a` into `page`.
+    fn show(
+        &self,
+        _owner: ArcBorrow<'_, Self::Owner>,
+        _a: Self::Attr,
+        _page: &mut Page<'_>,
+    ) -> Result {
+        Err(EIO)
+    }
+
+    /// Writes `buf` to attribute `a`.
+    fn store(&self, _owner: ArcBorrow<'_, Self::Owner>, _a: Self::Attr, _buf: &[u8]) -> Result {
+        Err(EIO)
+    }
+
+    /// Called when a kobject takes its owner reference.
+    fn owned() {}
+
+    /// Called last in a release, once the owner reference is dropped.
+    fn released() {}
+}
+
+/// A sysfs `show()` buffer, filled as `sysfs_emit()` does: what does not fit in
+/// `PAGE_SIZE - 1` bytes is cut.
+///
+/// # Invariants
+///
+/// `buf` is the `PAGE_SIZE` buffer that sysfs handed to `show()`; `len < PAGE_SIZE`.
+pub(crate) struct Page<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+    raw: Option<isize>,
+}
+
+impl Page<'_> {
+    /// Appends bytes, cut at the end of the page.
+    pub(crate) fn push(&mut self, s: &[u8]) {
+        let n = s.len().min(PAGE_SIZE - 1 - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
+        // INVARIANT: At most `PAGE_SIZE - 1` in all.
+        self.len += n;
+    }
+
+    /// Appends `s` and a newline, the form of every one-value attribute.
+    pub(crate) fn line(&mut self, s: &[u8]) {
+        self.push(s);
+        self.push(b"\n");
+    }
+
+    /// Appends formatted text, cut at the end of the page.
+    pub(crate) fn write(&mut self, args: fmt::Arguments<'_>) {
+        // `write_str()` below cannot fail.
+        let _ = fmt::Write::write_fmt(self, args);
+    }
+
+    /// Lets a C callback fill the page: `f` gets the raw buffer, and what it returns is the
+    /// result of the read, unchanged, as C sysfs attributes pass it on.
+    pub(crate) fn fill_raw(&mut self, f: impl FnOnce(*mut c_char) -> isize) {
+        self.raw = Some(f(self.buf.as_mut_ptr().cast()));
+    }
+
+    fn result(&self) -> isize {
+        self.raw.unwrap_or(self.len as isize)
+    }
+}
+
+impl fmt::Write for Page<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// A sysfs attribute of kobjects whose [`KobjOps::Attr`] is `A`.
+#[repr(C)]
+pub(crate) struct Attribute<A> {
+    raw: bindings::attribute,
+    which: A,
+}
+
+// SAFETY: A constant C table that points to a `'static` name; `A: Sync`.
+unsafe impl<A: Sync> Sync for Attribute<A> {}
+
+impl<A> Attribute<A> {
+    /// An attribute `name` with `mode`, told apart by `which`.
+    pub(crate) const fn new(name: &'static CStr, mode: u16, which: A) -> Self {
+        let mut raw: bindings::attribute = pin_init::zeroed();
+        raw.name = as_char_ptr_in_const_context(name);
+        raw.mode = mode;
+        Self { raw, which }
+    }
+}
+
+/// A NULL-terminated array of `M` pointers to `'static` C objects, as attribute tables are.
+#[repr(transparent)]
+pub(crate) struct PtrList<P, const M: usize>([*const P; M]);
+
+// SAFETY: The pointers lead to `'static` tables that are never written.
+unsafe impl<P, const M: usize> Sync for PtrList<P, M> {}
+
+/// The attributes of a group, of kobjects whose attributes are `A`.
+pub(crate) struct AttrList<A, const M: usize>(PtrList<bindings::attribute, M>, PhantomData<A>);
+
+// SAFETY: As for `PtrList`.
+unsafe impl<A, const M: usize> Sync for AttrList<A, M> {}
+
+impl<A, const M: usize> AttrList<A, M> {
+    /// The list of `attrs`; `M` is one more than their number.
+    pub(crate) const fn new<const N: usize>(attrs: &'static [Attribute<A>; N]) -> Self {
+        assert!(M == N + 1);
+        let mut l = [ptr::null(); M];
+        let mut i = 0;
+        while i < N {
+            l[i] = &raw const attrs[i].raw;
+            i += 1;
+        }
+        Self(PtrList(l), PhantomData)
+    }
+}
+
+impl<const M: usize> AttrList<(), M> {
+    /// The list of device attributes `attrs`; `M` is one more than their number.
+    pub(crate) const fn devices<T, const N: usize>(
+        attrs: [&'static DeviceAttribute<T>; N],
+    ) -> Self {
+        assert!(M == N + 1);
+        let mut l = [ptr::null(); M];
+        let mut i = 0;
+        while i < N {
+            l[i] = &raw const attrs[i].0.attr;
+            i += 1;
+        }
+        Self(PtrList(l), PhantomData)
+    }
+}
+
+/// An attribute group of kobjects of type `T`.
+#[repr(transparent)]
+pub(crate) struct Group<T>(bindings::attribute_group, PhantomData<T>);
+
+// SAFETY: A constant table of `'static` pointers.
+unsafe impl<T> Sync for Group<T> {}
+
+impl<T: KobjOps> Group<T> {
+    /// A group of `attrs`, in a directory `name` if set, each attribute visible as
+    /// [`KobjOps::visible`] says.
+    pub(crate) const fn new<const M: usize>(
+        name: Option<&'static CStr>,
+        attrs: &'static AttrList<T::Attr, M>,
+    ) -> Self {
+        let mut g: bindings::attribute_group = pin_init::zeroed();
+        if let Some(n) = name {
+            g.name = as_char_ptr_in_const_context(n);
+        }
+        g.__bindgen_anon_1.is_visible = Some(is_visible::<T>);
+        g.__bindgen_anon_2.attrs_const = &raw const attrs.0 .0[0];
+        Self(g, PhantomData)
+    }
+}
+
+impl Group<()> {
+    /// A group of device attributes.
+    pub(crate) const fn devices<const M: usize>(attrs: &'static AttrList<(), M>) -> Self {
+        let mut g: bindings::attribute_group = pin_init::zeroed();
+        g.__bindgen_anon_2.attrs_const = &raw const attrs.0 .0[0];
+        Self(g, PhantomData)
+    }
+}
+
+/// A NULL-terminated list of attribute groups.
+pub(crate) struct Groups<T, const M: usize>(PtrList<bindings::attribute_group, M>, PhantomData<T>);
+
+// SAFETY: As for `PtrList`.
+unsafe impl<T, const M: usize> Sync for Groups<T, M> {}
+
+impl<T, const M: usize> Groups<T, M> {
+    /// The list of `groups`; `M` is one more than their number.
+    pub(crate) const fn new<const N: usize>(groups: &'static [Group<T>; N]) -> Self {
+        assert!(M == N + 1);
+        let mut l = [ptr::null(); M];
+        let mut i = 0;
+        while i < N {
+            l[i] = &raw const groups[i].0;
+            i += 1;
+        }
+        Self(PtrList(l), PhantomData)
+    }
+
+    /// The C `attribute_group **`, as `struct device::groups` takes it.
+    pub(crate) fn as_raw(&'static self) -> *const *const bindings::attribute_group {
+        &raw const self.0 .0[0]
+    }
+}
+
+/// The `kobj_type` of kobjects of type `T`.
+#[repr(transparent)]
+pub(crate) struct KType<T>(bindings::kobj_type, PhantomData<T>);
+
+// SAFETY: A constant table of `'static` pointers and functions.
+unsafe impl<T> Sync for KType<T> {}
+
+impl<T: KobjOps> KType<T> {
+    const OPS: bindings::sysfs_ops = bindings::sysfs_ops {
+        show: Some(show::<T>),
+        store: Some(store::<T>),
+    };
+
+    /// A type with the default `groups`.
+    pub(crate) const fn new<const M: usize>(groups: &'static Groups<T, M>) -> Self {
+        let mut k: bindings::kobj_type = pin_init::zeroed();
+        k.release = Some(release::<T>);
+        k.sysfs_ops = &Self::OPS;
+        k.default_groups = (&raw const groups.0 .0[0]).cast_mut();
+        Self(k, PhantomData)
+    }
+
+    /// The type of a kset: no attributes, the ownership of its parent.
+    pub(crate) const fn kset() -> Self {
+        let mut k: bindings::kobj_type = pin_init::zeroed();
+        k.release = Some(kset_release::<T>);
+        k.sysfs_ops = &raw const bindings::kobj_sysfs_ops;
+        k.get_ownership = Some(parent_ownership);
+        Self(k, PhantomData)
+    }
+}
+
+/// The reference to its owner that a kobject owns until its release.
+///
+/// # Invariants
+///
+/// Null, or a pointer from `Arc::into_raw()` whose reference this owns.
+struct OwnerRef<O>(AtomicPtr<O>);
+
+impl<O> OwnerRef<O> {
+    fn new() -> Self {
+        // INVARIANT: Null.
+        Self(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    /// Takes a reference to `owner`; `EBUSY` if one is held.
+    fn set(&self, owner: &Arc<O>) -> Result {
+        if !self.0.load(Ordering::Relaxed).is_null() {
+            return Err(EBUSY);
+        }
+        // INVARIANT: The new reference is ours.
+        self.0
+            .store(Arc::into_raw(owner.clone()).cast_mut(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The owner.
+    ///
+    /// # Safety
+    ///
+    /// A reference must be held, and stay held while the result is used.
+    unsafe fn borrow(&self) -> ArcBorrow<'_, O> {
+        // SAFETY: The pointer came from `Arc::into_raw()` and its reference is held (type
+        // invariants, caller guarantee).
+        unsafe { ArcBorrow::from_raw(self.0.load(Ordering::Relaxed)) }
+    }
+
+    /// Takes the reference out.
+    fn take(&self) -> Option<Arc<O>> {
+        let p = NonNull::new(self.0.swap(ptr::null_mut(), Ordering::Relaxed))?;
+        // SAFETY: `p` came from `Arc::into_raw()` and owned a reference, which `self` gave up.
+        Some(unsafe { Arc::from_raw(p.as_ptr()) })
+    }
+}
+
+/// A kobject embedded in an object of `T::Owner`, with data `T`.
+///
+/// # Invariants
+///
+/// Once `kobj` is initialised, `owner` holds a reference that the kobject owns until its
+/// release; `owner` is not set before. While `registered` is set, `kobj` is in sysfs and this
+/// object owns its initial reference.
+#[repr(C)]
+pub(crate) struct Kobject<T: KobjOps> {
+    kobj: Opaque<bindings::kobject>,
+    owner: OwnerRef<T::Owner>,
+    registered: AtomicBool,
+    data: T,
+}
+
+// SAFETY: The kobject is only used through the kobject API, which may be called from any thread;
+// the other fields are atomics and `T: Send + Sync`.
+unsafe impl<T: KobjOps> Send for Kobject<T> {}
+// SAFETY: As above.
+unsafe impl<T: KobjOps> Sync for Kobject<T> {}
+
+impl<T: KobjOps> Kobject<T> {
+    /// A kobject not yet added, with `data`.
+    pub(crate) fn new(data: T) -> Self {
+        Self {
+            kobj: Opaque::zeroed(),
+            owner: OwnerRef::new(),
+            registered: AtomicBool::new(false),
+            data,
+        }
+    }
+
+    fn raw(&self) -> *mut bindings::kobject {
+        self.kobj.get()
+    }
+
+    /// Whether it is in sysfs.
+    pub(crate) fn is_registered(&self) -> bool {
+        self.registered.load(Ordering::Relaxed)
+    }
+
+    /// # Safety
+    ///
+    /// `kobj` is the kobject of a live `Kobject<T>`.
+    unsafe fn from_raw<'a>(kobj: *mut bindings::kobject) -> &'a Self {
+        // SAFETY: `kobj` is the first field of a `#[repr(C)]` `Kobject<T>` and `Opaque` is
+        // transparent (caller guarantee).
+        unsafe { &*kobj.cast::<Self>() }
+    }
+
+    /// Adds the kobject, named `name`, to sysfs as a member of `kset`, owned by `owner`, which
+    /// must hold this object; called once. On error the kobject's release will come.
+    pub(crate) fn add<P: KobjOps>(
+        &self,
+        owner: &Arc<T::Owner>,
+        ktype: &'static KType<T>,
+        kset: &Kset<P>,
+        name: &CStr,
+    ) -> Result {
+        self.owner.set(owner)?;
+        T::owned();
+        let kobj = self.raw();
+        // SAFETY: `kobj` is zeroed and not yet initialised (`owner` was not set), and `kset` is
+        // registered: a member of a kset is added under it. `ktype` is static; the format takes
+        // one C string, which the kobject core copies.
+        let ret = unsafe {
+            (*kobj).kset = kset.raw();
+            bindings::kobject_init_and_add(
+                kobj,
+                &ktype.0,
+                ptr::null_mut(),
+                c"%s".as_char_ptr(),
+                name.as_char_ptr(),
+            )
+        };
+        // INVARIANT: The kobject is initialised and owns the reference in `owner`, which its
+        // release drops even on error.
+        if ret != 0 {
+            // SAFETY: The initial reference, dropped as C callers do on error.
+            unsafe { bindings::kobject_put(kobj) };
+            return Err(Error::from_errno(ret));
+        }
+        // INVARIANT: In sysfs; the initial reference is ours.
+        self.registered.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Removes the kobject from sysfs, draining its attribute callbacks, and drops the initial
+    /// reference; nothing if it is not in sysfs.
+    pub(crate) fn remove(&self) {
+        if self.registered.swap(false, Ordering::Relaxed) {
+            // SAFETY: It was in sysfs and is now marked not, so the initial reference is ours.
+            unsafe {
+                bindings::kobject_del(self.raw());
+                bindings::kobject_put(self.raw());
+            }
+        }
+    }
+
+    /// A counted reference, while the kobject is in sysfs.
+    ///
+    /// The caller must keep it from being removed meanwhile (by the lock or gate that
+    /// serialises [`Self::remove`]).
+    pub(crate) fn get(&self) -> Option<KobjectRef<T>> {
+        if !self.is_registered() {
+            return None;
+        }
+        // SAFETY: In sysfs, so live.
+        unsafe { bindings::kobject_get(self.raw()) };
+        // INVARIANT: The reference was just taken.
+        Some(KobjectRef(NonNull::from(self)))
+    }
+
+    /// The name, while in sysfs.
+    #[cfg(MDEV_RS_KUNIT)]
+    pub(crate) fn name(&self) -> Option<&CStr> {
+        // SAFETY: A kobject in sysfs has a name, a C string that lives while it is, which the
+        // borrow of `self` does not outlive in callers that keep it registered.
+        self.is_registered()
+            .then(|| unsafe { CStr::from_char_ptr((*self.raw()).name) })
+    }
+
+    /// Creates `<group>/<name>` linking to `dev`; `ENODEV` if not in sysfs.
+    pub(crate) fn add_link_to_group(&self, group: &CStr, dev: &Device, name: &CStr) -> Result {
+        if !self.is_registered() {
+            return Err(ENODEV);
+        }
+        // SAFETY: Both kobjects are live and in sysfs; the names are C strings.
+        to_result(unsafe {
+            bindings::sysfs_add_link_to_group(
+                self.raw(),
+                group.as_char_ptr(),
+                &raw mut (*raw_dev(dev)).kobj,
+                name.as_char_ptr(),
+            )
+        })
+    }
+
+    /// Removes `<group>/<name>`, if still in sysfs (else it went with the kobject).
+    pub(crate) fn remove_link_from_group(&self, group: &CStr, name: &CStr) {
+        if self.is_registered() {
+            // SAFETY: In sysfs; removing an absent link is harmless.
+            unsafe {
+                bindings::sysfs_remove_link_from_group(
+                    self.raw(),
+                    group.as_char_ptr(),
+                    name.as_char_ptr(),
+                )
+            };
+        }
+    }
+
+    /// Creates `<dev>/<name>` linking to this kobject; `ENODEV` if not in sysfs.
+    pub(crate) fn link_from(&self, dev: &Device, name: &CStr) -> Result {
+        if !self.is_registered() {
+            return Err(ENODEV);
+        }
+        // SAFETY: Both kobjects are live and in sysfs; `name` is a C string.
+        to_result(unsafe {
+            bindings::sysfs_create_link(
+                &raw mut (*raw_dev(dev)).kobj,
+                self.raw(),
+                name.as_char_ptr(),
+            )
+        })
+    }
+}
+
+/// Removes `<dev>/<name>`, a link made by [`Kobject::link_from`], if present.
+pub(crate) fn remove_link(dev: &Device, name: &CStr) {
+    // SAFETY: `dev` is a valid device; removing an absent link is harmless.
+    unsafe { bindings::sysfs_remove_link(&raw mut (*raw_dev(dev)).kobj, name.as_char_ptr()) };
+}
+
+/// A counted reference to a [`Kobject<T>`], which keeps it and its owner alive.
+///
+/// # Invariants
+///
+/// Owns one reference on the kobject of a live `Kobject<T>`.
+pub(crate) struct KobjectRef<T: KobjOps>(NonNull<Kobject<T>>);
+
+// SAFETY: Kobject references may be taken and dropped from any thread; `Kobject<T>` is `Sync`.
+unsafe impl<T: KobjOps> Send for KobjectRef<T> {}
+// SAFETY: As above.
+unsafe impl<T: KobjOps> Sync for KobjectRef<T> {}
+
+impl<T: KobjOps> KobjectRef<T> {
+    /// The kobject.
+    pub(crate) fn get(&self) -> &Kobject<T> {
+        // SAFETY: The reference keeps it alive (type invariants).
+        unsafe { self.0.as_ref() }
+    }
+
+    /// The kobject's owner.
+    pub(crate) fn owner(&self) -> ArcBorrow<'_, T::Owner> {
+        // SAFETY: An initialised kobject owns its owner reference until its release, which the
+        // reference held by `self` defers.
+        unsafe { self.get().owner.borrow() }
+    }
+}
+
+impl<T: KobjOps> Clone for KobjectRef<T> {
+    fn clone(&self) -> Self {
+        // SAFETY: We hold a reference, so the kobject is live.
+        unsafe { bindings::kobject_get(self.get().raw()) };
+        // INVARIANT: The reference was just taken.
+        Self(self.0)
+    }
+}
+
+impl<T: KobjOps> Drop for KobjectRef<T> {
+    fn drop(&mut self) {
+        // SAFETY: We own one reference (type invariants).
+        unsafe { bindings::kobject_put(self.get().raw()) }
+    }
+}
+
+/// A kset embedded in an object of `T::Owner`, as `kset_create_and_add()` would make it
+/// without its allocation.
+///
+/// # Invariants
+///
+/// While the kset is registered and until its release, `owner` holds a reference that the
+/// kobject owns; before, `owner` is not set. While `registered` is set, the kset is in sysfs and
+/// this object owns its initial reference.
+#[repr(C)]
+pub(crate) struct Kset<T: KobjOps> {
+    kset: Opaque<bindings::kset>,
+    owner: OwnerRef<T::Owner>,
+    registered: AtomicBool,
+}
+
+// SAFETY: The kset is only used through the kobject API, which may be called from any thread;
+// the other fields are atomics.
+unsafe impl<T: KobjOps> Send for Kset<T> {}
+// SAFETY: As above.
+unsafe impl<T: KobjOps> Sync for Kset<T> {}
+
+impl<T: KobjOps> Kset<T> {
+    /// A kset not yet added.
+    pub(crate) fn new() -> Self {
+        Self {
+            kset: Opaque::zeroed(),
+            owner: OwnerRef::new(),
+            registered: AtomicBool::new(false),
+        }
+    }
+
+    fn raw(&self) -> *mut bindings::kset {
+        self.kset.get()
+    }
+
+    /// Registers the kset as `<dev>/<name>`, owned by `owner`, which must hold this object;
+    /// called once.
+    pub(crate) fn add(
+        &self,
+        owner: &Arc<T::Owner>,
+        ktype: &'static KType<T>,
+        dev: &Device,
+        name: &CStr,
+    ) -> Result {
+        self.owner.set(owner)?;
+        T::owned();
+        // SAFETY: `self.kset` points to a kset; taking a field's address reads nothing.
+        let kobj = unsafe { &raw mut (*self.raw()).kobj };
+        // SAFETY: The kset is zeroed and was never registered (`owner` was not set); the format
+        // takes one C string. `dev` is a valid device in sysfs.
+        let ret = unsafe {
+            match bindings::kobject_set_name(kobj, c"%s".as_char_ptr(), name.as_char_ptr()) {
+                0 => {
+                    (*kobj).parent = &raw mut (*raw_dev(dev)).kobj;
+                    (*kobj).ktype = &ktype.0;
+                    bindings::kset_register(self.raw())
+                }
+                e => e,
+            }
+        };
+        if ret != 0 {
+            // No name, or `kset_register()` freed it; no reference was handed out and no
+            // release will come.
+            drop(self.owner.take());
+            T::released();
+            return Err(Error::from_errno(ret));
+        }
+        // INVARIANT: Registered; the kobject owns the reference in `owner`, and the initial
+        // reference is ours.
+        self.registered.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// `kset_unregister()`, if registered.
+    pub(crate) fn remove(&self) {
+        if self.registered.swap(false, Ordering::Relaxed) {
+            // SAFETY: Registered and now marked not, so the initial reference is ours to drop.
+            unsafe { bindings::kset_unregister(self.raw()) }
+        }
+    }
+}
+
+/// Drops a reference taken out of an [`OwnerRef`], which may free the object that held it, then
+/// calls `T::released()`: the last action of a release.
+fn release_owner<T: KobjOps>(owner: Option<Arc<T::Owner>>) {
+    if owner.is_some() {
+        drop(owner);
+        T::released();
+    }
+}
+
+/// `kobj_type::release` of a [`Kobject<T>`].
+///
+/// # Safety
+///
+/// `kobj` is the kobject of a `Kobject<T>` whose last reference was just dropped.
+unsafe extern "C" fn release<T: KobjOps>(kobj: *mut bindings::kobject) {
+    // SAFETY: Guaranteed by the caller.
+    let owner = unsafe { Kobject::<T>::from_raw(kobj) }.owner.take();
+    // Dropping the reference may free the `Kobject`, which is not used after.
+    release_owner::<T>(owner);
+}
+
+/// `kobj_type::release` of a [`Kset<T>`].
+///
+/// # Safety
+///
+/// `kobj` is the kobject of a `Kset<T>` whose last reference was just dropped.
+unsafe extern "C" fn kset_release<T: KobjOps>(kobj: *mut bindings::kobject) {
+    // SAFETY: `kobj` is in the `kset` of a `Kset<T>` (caller guarantee), its first field in a
+    // `#[repr(C)]` struct, and `Opaque` is transparent.
+    let this = unsafe { &*kernel::container_of!(kobj, bindings::kset, kobj).cast::<Kset<T>>() };
+    let owner = this.owner.take();
+    // Dropping the reference may free the `Kset`, which is not used after.
+    release_owner::<T>(owner);
+}
+
+/// `kobj_type::get_ownership` of a kset: that of its parent, as for `kset_create_and_add()`.
+///
+/// # Safety
+///
+/// `kobj` is a valid kobject; `uid` and `gid` are valid for writes.
+unsafe extern "C" fn parent_ownership(
+    kobj: *const bindings::kobject,
+    uid: *mut bindings::kuid_t,
+    gid: *mut bindings::kgid_t,
+) {
+    // SAFETY: `kobj` is valid (caller guarantee), and so are its parent and the parent's ktype
+    // while it is in sysfs.
+    unsafe {
+        let p = (*kobj).parent;
+        if p.is_null() || (*p).ktype.is_null() {
+            return;
+        }
+        if let Some(f) = (*(*p).ktype).get_ownership {
+            f(p, uid, gid);
+        }
+    }
+}
+
+/// The kobject of type `T` and the attribute behind a sysfs callback.
+///
+/// # Safety
+///
+/// `kobj` is a live `Kobject<T>` in sysfs and `a` an [`Attribute<T::Attr>`] of its type.
+unsafe fn target<'a, T: KobjOps>(
+    kobj: *mut bindings::kobject,
+    a: *const bindings::attribute,
+) -> (&'a Kobject<T>, ArcBorrow<'a, T::Owner>, T::Attr) {
+    // SAFETY: Guaranteed by the caller; a live kobject owns its owner reference.
+    unsafe {
+        let k = Kobject::<T>::from_raw(kobj);
+        let which = (*kernel::container_of!(a, Attribute<T::Attr>, raw)).which;
+        (k, k.owner.borrow(), which)
+    }
+}
+
+/// `attribute_group::is_visible` of a [`Group<T>`].
+///
+/// # Safety
+///
+/// Called by sysfs for a live `Kobject<T>` and one of the group's attributes.
+unsafe extern "C" fn is_visible<T: KobjOps>(
+    kobj: *mut bindings::kobject,
+    a: *mut bindings::attribute,
+    _n: c_int,
+) -> bindings::umode_t {
+    // SAFETY: Guaranteed by the caller.
+    let (k, owner, which) = unsafe { target::<T>(kobj, a) };
+    if k.data.visible(owner, which) {
+        // SAFETY: `a` is valid.
+        unsafe { (*a).mode }
+    } else {
+        0
+    }
+}
+
+/// `sysfs_ops::show` of a [`KType<T>`].
+///
+/// # Safety
+///
+/// Called by sysfs for a live `Kobject<T>`, one of its attributes and a `PAGE_SIZE` buffer.
+unsafe extern "C" fn show<T: KobjOps>(
+    kobj: *mut bindings::kobject,
+    a: *mut bindings::attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: Guaranteed by the caller.
+    let (k, owner, which) = unsafe { target::<T>(kobj, a) };
+    // SAFETY: sysfs hands `show()` a writable buffer of `PAGE_SIZE` bytes.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    // INVARIANT: `buf` is the sysfs page, empty.
+    let mut page = Page {
+        buf,
+        len: 0,
+        raw: None,
+    };
+    from_result(|| {
+        k.data.show(owner, which, &mut page)?;
+        Ok(page.result())
+    })
+}
+
+/// `sysfs_ops::store` of a [`KType<T>`].
+///
+/// # Safety
+///
+/// Called by sysfs for a live `Kobject<T>`, one of its attributes and `count` readable bytes.
+unsafe extern "C" fn store<T: KobjOps>(
+    kobj: *mut bindings::kobject,
+    a: *mut bindings::attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: Guaranteed by the caller.
+    let (k, owner, which) = unsafe { target::<T>(kobj, a) };
+    // SAFETY: `count` readable bytes.
+    let buf = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    from_result(|| {
+        k.data.store(owner, which, buf)?;
+        Ok(count as isize)
+    })
+}
+
+/// The write of a device attribute.
+pub(crate) trait DeviceStore: 'static {
+    /// Handles a write of `buf` to the attribute `file` of `dev`.
+    fn store(dev: &Device, file: &SelfRemove<'_>, buf: &[u8]) -> Result;
+}
+
+/// A write-only device attribute, served by `T`.
+#[repr(transparent)]
+pub(crate) struct DeviceAttribute<T>(bindings::device_attribute, PhantomData<T>);
+
+// SAFETY: A constant table of `'static` pointers and functions.
+unsafe impl<T> Sync for DeviceAttribute<T> {}
+
+impl<T: DeviceStore> DeviceAttribute<T> {
+    /// A write-only attribute `name`.
+    pub(crate) const fn write_only(name: &'static CStr) -> Self {
+        let mut a: bindings::device_attribute = pin_init::zeroed();
+        a.attr.name = as_char_ptr_in_const_context(name);
+        a.attr.mode = 0o200;
+        a.__bindgen_anon_2.store = Some(device_store::<T>);
+        Self(a, PhantomData)
+    }
+}
+
+/// The attribute file a device attribute's write came through.
+pub(crate) struct SelfRemove<'a> {
+    dev: &'a Device,
+    attr: *const bindings::device_attribute,
+}
+
+impl SelfRemove<'_> {
+    /// Removes the file, `device_remove_file_self()`; `false` if another writer did.
+    pub(crate) fn remove(&self) -> bool {
+        // SAFETY: Called from the store callback of `attr` on `dev` (see `device_store()`).
+        unsafe { bindings::device_remove_file_self(raw_dev(self.dev), self.attr) }
+    }
+}
+
+/// `device_attribute::store` of a [`DeviceAttribute<T>`].
+///
+/// # Safety
+///
+/// Called by sysfs for a live device, its attribute `a` and `count` readable bytes.
+unsafe extern "C" fn device_store<T: DeviceStore>(
+    dev: *mut bindings::device,
+    a: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: Guaranteed by the caller.
+    let (dev, buf) = unsafe {
+        (
+            Device::from_raw(dev),
+            core::slice::from_raw_parts(buf.cast::<u8>(), count),
+        )
+    };
+    let file = SelfRemove { dev, attr: a };
+    from_result(|| {
+        T::store(dev, &file, buf)?;
+        Ok(count as isize)
+    })
+}
+
+/// `dev_driver_string(dev)`.
+pub(crate) fn driver_string(dev: &Device) -> &CStr {
+    // SAFETY: `dev` is valid; the result is a C string that lives as long as the device's
+    // driver, bus or class is bound, which callers keep for the borrow of `dev`.
+    unsafe { CStr::from_char_ptr(bindings::dev_driver_string(raw_dev(dev))) }
+}
+
+/// A compatibility class, `/sys/class/<name>/` with links to devices of another subsystem.
+///
+/// # Invariants
+///
+/// `0` was returned by `class_compat_register()`.
+pub(crate) struct CompatClass(NonNull<bindings::class_compat>);
+
+// SAFETY: The compat class serialises link creation in sysfs.
+unsafe impl Send for CompatClass {}
+// SAFETY: As above.
+unsafe impl Sync for CompatClass {}
+
+impl CompatClass {
+    /// Registers `/sys/class/<name>`.
+    pub(crate) fn new(name: &'static CStr) -> Result<Self> {
+        // SAFETY: `name` is a static C string.
+        let c = unsafe { bindings::class_compat_register(name.as_char_ptr()) };
+        // INVARIANT: Non-NULL results are registered.
+        Ok(Self(NonNull::new(c).ok_or(ENOMEM)?))
+    }
+
+    /// Creates the link `<name>/<dev_name(dev)>`.
+    pub(crate) fn create_link(&self, dev: &Device) -> Result {
+        // SAFETY: The class is registered and `dev` is valid.
+        to_result(unsafe { bindings::class_compat_create_link(self.0.as_ptr(), raw_dev(dev)) })
+    }
+
+    /// Removes the link of `dev`, if any.
+    pub(crate) fn remove_link(&self, dev: &Device) {
+        // SAFETY: The class is registered and `dev` is valid.
+        unsafe { bindings::class_compat_remove_link(self.0.as_ptr(), raw_dev(dev)) }
+    }
+}
+
+impl Drop for CompatClass {
+    fn drop(&mut self) {
+        // SAFETY: Registered by `new()` (type invariants).
+        unsafe { bindings::class_compat_unregister(self.0.as_ptr()) }
+    }
+}

@@ -3,17 +3,14 @@
 //! Binding to the C ABI layer (`mdev_abi.c`) and to the vendor structures of
 //! `include/linux/mdev.h`, whose layouts come from the generated bindings.
 
-use crate::{
-    rust_kernel::{
-        bindings,
-        kobject::Page,
-        mdev_bus::{self as mdev, RawDriver, RawParent, RawType, Released},
-    },
-    MdevCore,
+use crate::rust_kernel::{
+    bindings,
+    kobject::Page,
+    mdev_bus::{self as mdev, RawDriver, RawParent, RawType},
 };
 use core::ptr::NonNull;
 use kernel::ffi::{c_char, c_int, c_uint};
-use kernel::{device::Device, error::to_result, prelude::*, rbtree::RBTree, str::CStrExt};
+use kernel::{device::Device, error::to_result, prelude::*, str::CStrExt};
 
 pub(crate) use mdev::raw_dev;
 
@@ -325,56 +322,6 @@ impl VendorDriver {
     }
 }
 
-/// Index of mdev devices by UUID (`mdev->uuid`), across all parents.
-///
-/// # Invariants
-///
-/// Each entry maps a UUID to the address of the device that holds it.
-pub(crate) struct UuidIndex(RBTree<[u8; 16], usize>);
-
-impl UuidIndex {
-    /// An empty index.
-    pub(crate) fn new() -> Self {
-        Self(RBTree::new())
-    }
-
-    /// Adds `dev`; `EEXIST` if its UUID is taken.
-    pub(crate) fn insert(&mut self, dev: &Device) -> Result {
-        let key = mdev::guid(dev).ok_or(EINVAL)?;
-        if self.0.get(&key).is_some() {
-            return Err(EEXIST);
-        }
-        self.0
-            .try_create_and_insert(key, raw_dev(dev) as usize, GFP_KERNEL)?;
-        Ok(())
-    }
-
-    /// Removes the entry of `key` if it is the device at `addr`; returns whether it was.
-    fn remove_if(&mut self, key: [u8; 16], addr: usize) -> bool {
-        if self.0.get(&key) != Some(&addr) {
-            return false;
-        }
-        self.0.remove(&key);
-        true
-    }
-
-    /// Removes `dev`; returns whether it was in this index.
-    pub(crate) fn remove(&mut self, dev: &Device) -> bool {
-        mdev::guid(dev).is_some_and(|key| self.remove_if(key, raw_dev(dev) as usize))
-    }
-
-    /// Removes a released device; returns whether it was in this index.
-    pub(crate) fn remove_released(&mut self, r: &Released<'_, MdevCore>) -> bool {
-        self.remove_if(r.guid(), r.addr())
-    }
-
-    /// Whether the index is empty.
-    #[cfg(MDEV_RS_KUNIT)]
-    pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 /// Test-only access to the C fixtures and KUnit warning counters.
 #[cfg(MDEV_RS_KUNIT)]
 pub(crate) mod kunit {
@@ -514,7 +461,7 @@ unsafe extern "C" fn mdev_register_parent(
     };
     // SAFETY: The caller holds a reference on `dev` for the duration of the call.
     let dev = unsafe { Device::from_raw(dev) };
-    match crate::register_parent(vendor, dev) {
+    match crate::mdev_registry::register_parent(vendor, dev) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -527,5 +474,5 @@ unsafe extern "C" fn mdev_register_parent(
 /// `parent` is only compared with registered parents, never dereferenced when unknown.
 #[no_mangle]
 unsafe extern "C" fn mdev_unregister_parent(parent: *mut RawParent) {
-    crate::unregister_parent(parent)
+    crate::mdev_registry::unregister_parent(parent)
 }

@@ -4,7 +4,9 @@
 //! their attributes, the `remove` device attribute and the links between devices and types.
 
 use crate::{
-    live_get, live_put,
+    mdev_device::{create, live_get, live_put},
+    mdev_gate::{GateUser, ParentShared},
+    mdev_uuid::parse_create,
     rust_kernel::{
         bindings,
         kobject::{
@@ -12,9 +14,8 @@ use crate::{
             KType, KobjOps, Kobject, KobjectRef, Kset, Page, SelfRemove,
         },
     },
-    GateUser, ParentShared, TypeRef,
 };
-use core::ptr;
+use core::{ptr, sync::atomic::Ordering};
 use kernel::{
     device::Device,
     prelude::*,
@@ -72,7 +73,7 @@ struct Remove;
 
 impl DeviceStore for Remove {
     fn store(dev: &Device, file: &SelfRemove<'_>, buf: &[u8]) -> Result {
-        crate::remove_store(dev, file, buf)
+        crate::mdev_device::remove_store(dev, file, buf)
     }
 }
 
@@ -262,5 +263,51 @@ impl TypeLinks {
     pub(crate) fn unlink(&self, dev: &Device) {
         kobject::remove_link(dev, c"mdev_type");
         self.dir.get().remove_link_from_group(DEVICES, dev.name());
+    }
+}
+
+/// One type of a registration, as its directory's attributes see it.
+pub(crate) struct TypeRef<'a> {
+    pub(crate) shared: ArcBorrow<'a, ParentShared>,
+    pub(crate) index: usize,
+}
+
+impl<'a> TypeRef<'a> {
+    pub(crate) fn new(shared: ArcBorrow<'a, ParentShared>, index: usize) -> Self {
+        Self { shared, index }
+    }
+
+    /// Whether the attribute exists.
+    pub(crate) fn visible(&self, attr: TypeAttr) -> bool {
+        attr != TypeAttr::Description || self.shared.described
+    }
+
+    /// Reads an attribute.
+    pub(crate) fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result {
+        let v = self.shared.view()?;
+        let t = v.types.get(self.index).ok_or(ENODEV)?;
+        match attr {
+            TypeAttr::Create => return Err(EIO),
+            TypeAttr::DeviceApi => page.line(v.drv.device_api().unwrap_or(c"").to_bytes()),
+            TypeAttr::Name => page.line(t.pretty_name().unwrap_or(t.sysfs_name()).to_bytes()),
+            TypeAttr::AvailableInstances => {
+                let n = if self.shared.counted {
+                    self.shared.avail.load(Ordering::Relaxed)
+                } else {
+                    v.drv.get_available(t.raw)
+                };
+                page.write(fmt!("{}\n", n))
+            }
+            TypeAttr::Description => return v.drv.show_description(t.raw, page),
+        }
+        Ok(())
+    }
+
+    /// Writes an attribute.
+    pub(crate) fn store(&self, attr: TypeAttr, buf: &[u8]) -> Result {
+        match attr {
+            TypeAttr::Create => create(self, parse_create(buf)?),
+            _ => Err(EIO),
+        }
     }
 }

@@ -2,9 +2,8 @@
 
 //! `MDEV_STATE` uevents on the parent device.
 
-use crate::mdev_abi::raw_dev;
-use core::ptr;
-use kernel::{bindings, device::Device, ffi::c_char, prelude::*, str::CStrExt, sync::aref::ARef};
+use crate::rust_kernel::kobject::uevent_change;
+use kernel::{device::Device, prelude::*, sync::aref::ARef};
 
 /// The state announced by a `KOBJ_CHANGE` uevent on a parent.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -35,16 +34,7 @@ pub(crate) fn send(dev: &ARef<Device>, state: State) {
     if kernel::kunit::in_kunit_test() {
         tests_hook::record(dev, state);
     }
-    let mut envp: [*mut c_char; 2] = [state.env().as_char_ptr().cast_mut(), ptr::null_mut()];
-    // SAFETY: `dev` is valid while the reference is held; `envp` is a NULL-terminated array of
-    // C strings that outlives the call, which only reads (copies) them.
-    unsafe {
-        bindings::kobject_uevent_env(
-            &raw mut (*raw_dev(dev)).kobj,
-            bindings::kobject_action_KOBJ_CHANGE,
-            envp.as_mut_ptr(),
-        )
-    };
+    uevent_change(dev, state.env());
 }
 
 /// Records what [`send`] saw, for the KUnit tests.
@@ -68,9 +58,15 @@ pub(crate) mod tests_hook {
         pub(crate) unsafe(uninit) static LAST: Mutex<Option<Seen>> = None;
     }
 
+    /// Initialises the record, in module init.
+    pub(crate) fn init() {
+        // SAFETY: Called once, before any event is sent.
+        unsafe { LAST.init() };
+    }
+
     pub(super) fn record(dev: &ARef<Device>, state: State) {
         *LAST.lock() = Some(Seen {
-            dev: raw_dev(dev) as usize,
+            dev: crate::rust_kernel::mdev_bus::raw_dev(dev) as usize,
             state,
             refs: crate::mdev_abi::kref_read(dev),
         });

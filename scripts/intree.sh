@@ -19,8 +19,8 @@ put() {	# put SRC DEST: replace DEST by a copy of SRC unless they are equal (kee
 install() {	# DEST_ROOT
 	local d=$1/drivers/vfio/mdev f
 	mkdir -p "$d/rust/samples" "$d/rust/rust/kernel" "$d/rust/rust/bindings"
-	for f in Kbuild mdev_core.rs mdev_sysfs.rs mdev_uevent.rs mdev_abi.rs mdev_abi.c mdev_abi.h; do
-		put "$TOP/$f" "$d/rust/$f"
+	for f in "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/mdev_abi.c "$TOP"/mdev_abi.h; do
+		put "$f" "$d/rust/${f##*/}"
 	done
 	for f in "$TOP"/rust/kernel/*.rs "$TOP"/rust/bindings/*.h; do
 		put "$f" "$d/rust/${f#"$TOP"/}"

@@ -860,3 +860,18 @@ impl Drop for CompatClass {
         unsafe { bindings::class_compat_unregister(self.0.as_ptr()) }
     }
 }
+
+/// Sends a `change` uevent on `dev` with the environment entry `env` (`KEY=value`); as in C
+/// callers, a failure to send is not reported.
+pub(crate) fn uevent_change(dev: &Device, env: &CStr) {
+    let mut envp: [*mut c_char; 2] = [env.as_char_ptr().cast_mut(), ptr::null_mut()];
+    // SAFETY: `dev` is valid; `envp` is a NULL-terminated array of C strings that outlives the
+    // call, which only reads them.
+    unsafe {
+        bindings::kobject_uevent_env(
+            &raw mut (*raw_dev(dev)).kobj,
+            bindings::kobject_action_KOBJ_CHANGE,
+            envp.as_mut_ptr(),
+        )
+    };
+}

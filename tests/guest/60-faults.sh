@@ -44,11 +44,14 @@ w /sys/bus/mdev/devices/$u/remove 1 >/dev/null
 wait_eq $T/available_instances $((MAX - want))
 leak=$((MAX - $(cat $T/available_instances)))
 is "$leak" "$want" "create: instances leaked by failures (C core: 1, documented)"
-# on a leak, each point's result and how often its device's last reference went (DEBUG_KOBJECT_RELEASE)
-[ "$leak" = "$want" ] || while read -r k r; do
+# on a leak, per point: E (failed) or T (tolerated), then how often its device's last reference
+# went (kobject_release under DEBUG_KOBJECT_RELEASE), 25 points a line
+[ "$leak" = "$want" ] || { while read -r k r; do
 	u=$(printf 'fa11fa11-0000-4000-8000-%012d' "$k")
-	echo "# point $k: $r, kobject_release $(dmesg | grep -c "'$u'.*kobject_release")"
-done </tmp/failnth-create
+	[ "$r" = OK ] && c=T || c=E
+	printf '%s ' "$k:$c$(dmesg | grep -c "'$u'.*kobject_release")"
+	[ $((k % 25)) = 0 ] && echo
+done </tmp/failnth-create; echo; } | sed 's/^/# /'
 
 # --- register
 w $CTL "unregister 0" >/dev/null

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The lifecycle of mdev devices: create, remove, release, and the instance count.
+
+use crate::{
+    mdev_gate::{Gate, ParentShared},
+    mdev_sysfs::{self, TypeLinks, TypeRef},
+    mdev_uuid::{parse_remove, Uuid, UuidIndex},
+    rust_kernel::{
+        kobject::SelfRemove,
+        mdev_bus::{self as mdev, Bus, DeviceState, Released},
+        sync::synchronize_rcu_tasks,
+    },
+};
+use core::{
+    ptr,
+    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
+};
+use kernel::{
+    device::Device,
+    prelude::*,
+    sync::{aref::ARef, Completion, LockedBy},
+};
+
+/// Global index of mdev devices by UUID, across all parents.
+///
+/// An entry lives from `create` until the device is released, as in the C core, so a UUID is
+/// busy until its last reference is gone.
+pub(crate) struct Index {
+    /// Accounted devices by UUID.
+    pub(crate) uuids: Option<UuidIndex>,
+}
+
+/// Core objects whose release may still run (devices, type directories): module exit waits
+/// for zero.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// Completed when [`LIVE`] drops to zero once module exit waits for it.
+static EXIT_WAIT: AtomicPtr<Completion> = AtomicPtr::new(ptr::null_mut());
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialised in module init before any other use.
+    pub(crate) unsafe(uninit) static INDEX: Mutex<Index> = Index {
+        uuids: None,
+    };
+}
+
+/// The core state of one mdev device, stored in the device and dropped at its release.
+pub(crate) struct MdevCore {
+    /// The reference to its type directory, which keeps the registration alive.
+    pub(crate) links: TypeLinks,
+    /// The reference from `device_initialize()` while the device is listed (active), under the
+    /// gate lock of its registration: whoever takes it removes the device.
+    pub(crate) listed: LockedBy<Option<ARef<Device>>, Gate>,
+}
+
+impl DeviceState for MdevCore {
+    /// Undoes a device's accounting: the UUID becomes free and, if the device was indexed, its
+    /// instance comes back.
+    fn released(r: &Released<'_, Self>) {
+        let shared = r.state().links.shared();
+        let mut idx = INDEX.lock();
+        let accounted = idx.uuids.as_mut().is_some_and(|t| t.remove_released(r));
+        if accounted && shared.counted {
+            shared.avail.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn freed() {
+        live_put();
+    }
+}
+
+/// The core state of `dev`, or `None` if it is not an mdev device of this core.
+pub(crate) fn device_core(dev: &Device) -> Option<&MdevCore> {
+    // SAFETY: Every device of the bus is allocated by `create()` with an `MdevCore`.
+    unsafe { mdev::state::<MdevCore>(dev) }
+}
+
+/// Counts an object whose release may run module code; module exit waits for zero.
+pub(crate) fn live_get() {
+    LIVE.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Undoes [`live_get`], as the last action of a release.
+pub(crate) fn live_put() {
+    if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
+        let waiter = EXIT_WAIT.load(Ordering::Acquire);
+        // SAFETY: A non-NULL pointer is the completion module exit waits on, alive until the
+        // wait returns, which needs this call.
+        if let Some(c) = unsafe { waiter.as_ref() } {
+            c.complete_all();
+        }
+    }
+}
+
+/// Creates an mdev device of the type behind `td`.
+pub(crate) fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
+    let shared = &td.shared;
+    // Allocate before any accounting, so that a failed allocation changes nothing; under the
+    // gate lock, which keeps the registration's reference to the parent for the new device
+    // until `device_add()` takes its own. From here the device's release undoes whatever
+    // accounting is done, on every path.
+    let (mut user, (dev, drv)) = shared.enter_with(|user, view| {
+        let ty = view.types.get(td.index).ok_or(ENODEV)?;
+        let core = MdevCore {
+            links: shared.types.links(td.index, user).ok_or(ENODEV)?,
+            listed: LockedBy::new(&shared.gate, None),
+        };
+        let name = uuid.to_name();
+        // SAFETY: The type is valid while the parent is registered and the groups are static.
+        let dev = unsafe {
+            Bus::alloc(
+                &view.dev,
+                ty.raw.as_ptr(),
+                name.as_cstr(),
+                uuid.to_guid(),
+                mdev_sysfs::device_groups(),
+                core,
+            )?
+        };
+        Ok((dev, view.drv))
+    })?;
+    live_get();
+    account(shared, &dev)?;
+    mdev::device_add(&dev)?;
+    let core = device_core(&dev).ok_or(ENODEV)?;
+    if let Err(e) = drv.attach(&dev).and_then(|()| core.links.link(&dev)) {
+        mdev::device_del(&dev);
+        return Err(e);
+    }
+    user.finish_create(&dev, core);
+    Ok(())
+}
+
+/// Takes the UUID (`EEXIST`) and, if the core counts them, an instance (`EUSERS`) for `dev`.
+pub(crate) fn account(shared: &ParentShared, dev: &Device) -> Result {
+    let mut idx = INDEX.lock();
+    let uuids = idx.uuids.get_or_insert_with(UuidIndex::new);
+    uuids.insert(dev)?;
+    if shared.counted
+        && shared
+            .avail
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_err()
+    {
+        uuids.remove(dev);
+        return Err(EUSERS);
+    }
+    Ok(())
+}
+
+/// Records whether a device is active, in `mdev_device::active`, under its parent's gate lock:
+/// a device is active while it is listed.
+pub(crate) fn set_active(dev: &Device, active: bool) {
+    mdev::set_active(dev, active);
+}
+
+/// Destroys an mdev device taken off its list: links, then `device_del()` (unbind, vendor
+/// `remove`), then the reference from `device_initialize()`.
+pub(crate) fn remove_common(dev: ARef<Device>) {
+    if let Some(core) = device_core(&dev) {
+        core.links.unlink(&dev);
+    }
+    mdev::device_del(&dev);
+}
+
+/// A write to an mdev device's `remove` attribute.
+pub(crate) fn remove_store(dev: &Device, file: &SelfRemove<'_>, buf: &[u8]) -> Result {
+    if parse_remove(buf)? {
+        // Once its `remove` file is gone, nothing else keeps the device alive for this writer.
+        let dev: ARef<Device> = dev.into();
+        if file.remove() {
+            device_remove(&dev)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes `dev`, which the caller keeps alive, and with it its core state.
+pub(crate) fn device_remove(dev: &Device) -> Result {
+    let core = device_core(dev).ok_or(ENODEV)?;
+    let shared = core.links.shared();
+    let (user, listed) = shared.enter_take(dev, core)?;
+    remove_common(listed);
+    drop(user);
+    Ok(())
+}
+
+/// Initialises the index, in module init.
+pub(crate) fn init() {
+    // SAFETY: Called once, before any other use of `INDEX`.
+    unsafe { INDEX.init() };
+}
+
+/// Waits for the last release of a core object, then for every task to have left the tail of
+/// a release, in module exit.
+pub(crate) fn wait_released() {
+    pin_init::stack_pin_init!(let done = Completion::new());
+    EXIT_WAIT.store(ptr::from_ref(&*done).cast_mut(), Ordering::Release);
+    if LIVE.load(Ordering::Acquire) != 0 {
+        done.wait_for_completion();
+    }
+    EXIT_WAIT.store(ptr::null_mut(), Ordering::Release);
+    synchronize_rcu_tasks();
+    // Statics are never dropped.
+    INDEX.lock().uuids = None;
+}

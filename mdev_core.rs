@@ -12,7 +12,7 @@
 //! orders creates and removes against unregistration), [`mdev_device`] (the lifecycle of mdev
 //! devices), [`mdev_sysfs`] (the core's sysfs objects) and [`mdev_uevent`]. They use the
 //! abstractions under `rust/kernel/`, which name no core item: the `mdev` bus, kobjects with
-//! attributes, the vendor structures of `include/linux/mdev.h` ([`mdev_abi`]).
+//! attributes, the vendor structures of `include/linux/mdev.h`.
 //!
 //! # Lock order
 //!
@@ -21,7 +21,6 @@
 //! and `INDEX`, never `REGISTRY`; sysfs objects are removed with no gate lock held, since their
 //! removal waits for running callbacks. Device releases take `INDEX` only.
 
-mod mdev_abi;
 mod mdev_device;
 mod mdev_gate;
 #[cfg(MDEV_RS_KUNIT)]
@@ -35,7 +34,7 @@ mod rust_kernel;
 
 use kernel::prelude::*;
 use mdev_device::MdevCore;
-use rust_kernel::mdev_bus::Bus;
+use rust_kernel::{mdev_bus::Bus, mdev_vendor::export_mdev_abi};
 
 module! {
     type: MdevModule,
@@ -44,6 +43,8 @@ module! {
     description: "VFIO mediated device core (Rust)",
     license: "GPL",
 }
+
+export_mdev_abi!(mdev_registry::Parents);
 
 struct MdevModule {
     /// Dropped last, once every device is released.

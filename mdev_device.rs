@@ -9,17 +9,14 @@ use crate::{
     rust_kernel::{
         kobject::SelfRemove,
         mdev_bus::{self as mdev, Bus, DeviceState, Released},
-        sync::synchronize_rcu_tasks,
+        sync::LiveCount,
     },
 };
-use core::{
-    ptr,
-    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
-};
+use core::sync::atomic::Ordering;
 use kernel::{
     device::Device,
     prelude::*,
-    sync::{aref::ARef, Completion, LockedBy},
+    sync::{aref::ARef, LockedBy},
 };
 
 /// Global index of mdev devices by UUID, across all parents.
@@ -32,11 +29,8 @@ pub(crate) struct Index {
 }
 
 /// Core objects whose release may still run (devices, type directories): module exit waits
-/// for zero.
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-/// Completed when [`LIVE`] drops to zero once module exit waits for it.
-static EXIT_WAIT: AtomicPtr<Completion> = AtomicPtr::new(ptr::null_mut());
+/// for the last.
+static LIVE: LiveCount = LiveCount::new();
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
@@ -77,21 +71,14 @@ pub(crate) fn device_core(dev: &Device) -> Option<&MdevCore> {
     unsafe { mdev::state::<MdevCore>(dev) }
 }
 
-/// Counts an object whose release may run module code; module exit waits for zero.
+/// Counts an object whose release may run module code; module exit waits for the last.
 pub(crate) fn live_get() {
-    LIVE.fetch_add(1, Ordering::Relaxed);
+    LIVE.get();
 }
 
 /// Undoes [`live_get`], as the last action of a release.
 pub(crate) fn live_put() {
-    if LIVE.fetch_sub(1, Ordering::AcqRel) == 1 {
-        let waiter = EXIT_WAIT.load(Ordering::Acquire);
-        // SAFETY: A non-NULL pointer is the completion module exit waits on, alive until the
-        // wait returns, which needs this call.
-        if let Some(c) = unsafe { waiter.as_ref() } {
-            c.complete_all();
-        }
-    }
+    LIVE.put();
 }
 
 /// Creates an mdev device of the type behind `td`.
@@ -108,17 +95,14 @@ pub(crate) fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
             listed: LockedBy::new(&shared.gate, None),
         };
         let name = uuid.to_name();
-        // SAFETY: The type is valid while the parent is registered and the groups are static.
-        let dev = unsafe {
-            Bus::alloc(
-                &view.dev,
-                ty.raw.as_ptr(),
-                name.as_cstr(),
-                uuid.to_guid(),
-                mdev_sysfs::device_groups(),
-                core,
-            )?
-        };
+        let dev = Bus::alloc(
+            &view.dev,
+            ty.raw,
+            name.as_cstr(),
+            uuid.to_guid(),
+            mdev_sysfs::device_groups(),
+            core,
+        )?;
         Ok((dev, view.drv))
     })?;
     live_get();
@@ -196,13 +180,7 @@ pub(crate) fn init() {
 /// Waits for the last release of a core object, then for every task to have left the tail of
 /// a release, in module exit.
 pub(crate) fn wait_released() {
-    pin_init::stack_pin_init!(let done = Completion::new());
-    EXIT_WAIT.store(ptr::from_ref(&*done).cast_mut(), Ordering::Release);
-    if LIVE.load(Ordering::Acquire) != 0 {
-        done.wait_for_completion();
-    }
-    EXIT_WAIT.store(ptr::null_mut(), Ordering::Release);
-    synchronize_rcu_tasks();
+    LIVE.wait();
     // Statics are never dropped.
     INDEX.lock().uuids = None;
 }

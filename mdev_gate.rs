@@ -4,10 +4,14 @@
 //! unregistration closes it and waits for them to leave.
 
 use crate::{
-    mdev_abi::{DrvInfo, VendorDriver, VendorTypes},
     mdev_device::{set_active, MdevCore},
     mdev_sysfs::TypeDirs,
-    rust_kernel::{kobject::CompatClass, mdev_bus as mdev, print::dev_info_const},
+    rust_kernel::{
+        kobject::CompatClass,
+        mdev_bus as mdev,
+        mdev_vendor::{DrvInfo, VendorDriver, VendorTypes},
+        print::dev_info_const,
+    },
 };
 use core::sync::atomic::AtomicU32;
 use kernel::{

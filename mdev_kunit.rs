@@ -8,10 +8,6 @@ use kernel::prelude::*;
 #[kunit_tests(mdev_rs)]
 mod tests {
     use crate::{
-        mdev_abi::{
-            self,
-            kunit::{count_warnings, Fixture},
-        },
         mdev_device::*,
         mdev_gate::*,
         mdev_registry::*,
@@ -19,6 +15,10 @@ mod tests {
         mdev_uevent::{tests_hook, State},
         mdev_uuid::*,
         rust_kernel::mdev_bus::RawParent,
+        rust_kernel::mdev_vendor::{
+            self,
+            kunit::{count_warnings, Fixture},
+        },
     };
     use core::sync::atomic::Ordering;
     use kernel::{
@@ -162,7 +162,7 @@ mod tests {
         // Unregistering a parent that was never registered warns and changes nothing.
         let ((), w) = count_warnings(|| b.unregister());
         assert_eq!(w, 1);
-        let dev_key = mdev_abi::raw_dev(dev) as usize;
+        let dev_key = mdev_vendor::raw_dev(dev) as usize;
         assert!(REGISTRY.lock().contains(a.parent() as usize));
         assert!(REGISTRY.lock().has_dev(dev_key));
         a.unregister();
@@ -216,7 +216,7 @@ mod tests {
         let name = Uuid::parse(u)?.to_name();
         assert!(name.as_cstr() == c"0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9");
         let dev: &Device = fdev.as_ref().as_ref();
-        let matched = mdev_abi::kunit::uuid_matches_name(dev, name.as_cstr());
+        let matched = mdev_vendor::kunit::uuid_matches_name(dev, name.as_cstr());
         f.unregister();
         assert!(matched == Ok(true));
         // The release, possibly delayed, frees the UUID: later cases expect an empty index.
@@ -251,17 +251,17 @@ mod tests {
         let fdev = faux(c"mdev-rs-kunit-ref")?;
         let dev: &Device = fdev.as_ref().as_ref();
         let f = Fixture::new(1, 1)?;
-        let base = mdev_abi::kref_read(dev);
+        let base = mdev_vendor::kref_read(dev);
         f.register(dev, 1)?;
         let s = tests_hook::take().ok_or(EINVAL)?;
         assert!(s.state == State::Registered);
         f.unregister();
         let s = tests_hook::take().ok_or(EINVAL)?;
         assert!(s.state == State::Unregistered);
-        assert_eq!(s.dev, mdev_abi::raw_dev(dev) as usize);
+        assert_eq!(s.dev, mdev_vendor::raw_dev(dev) as usize);
         // Exactly one reference beyond the vendor's while sending: the core's, dropped after.
         assert_eq!(s.refs, base + 1);
-        assert_eq!(mdev_abi::kref_read(dev), base);
+        assert_eq!(mdev_vendor::kref_read(dev), base);
         Ok(())
     }
 

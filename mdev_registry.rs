@@ -3,7 +3,6 @@
 //! The registry of parents, their registration and their unregistration.
 
 use crate::{
-    mdev_abi::Vendor,
     mdev_device::{device_core, remove_common},
     mdev_gate::{ParentShared, RegView},
     mdev_sysfs::TypeDirs,
@@ -11,6 +10,7 @@ use crate::{
     rust_kernel::{
         kobject::CompatClass,
         mdev_bus::{self as mdev, RawParent},
+        mdev_vendor::{Core, Vendor},
         print::dev_info_const,
     },
 };
@@ -192,4 +192,17 @@ pub(crate) fn exit() {
     }
     let compat = REGISTRY.lock().compat.take();
     drop(compat);
+}
+
+/// The core's side of `include/linux/mdev.h`.
+pub(crate) struct Parents;
+
+impl Core for Parents {
+    fn register_parent(vendor: Vendor, dev: &Device) -> Result {
+        register_parent(vendor, dev)
+    }
+
+    fn unregister_parent(parent: *mut RawParent) {
+        unregister_parent(parent)
+    }
 }

@@ -7,12 +7,9 @@ use crate::{
     mdev_device::{create, live_get, live_put},
     mdev_gate::{GateUser, ParentShared},
     mdev_uuid::parse_create,
-    rust_kernel::{
-        bindings,
-        kobject::{
-            self, driver_string, AttrList, Attribute, DeviceAttribute, DeviceStore, Group, Groups,
-            KType, KobjOps, Kobject, KobjectRef, Kset, Page, SelfRemove,
-        },
+    rust_kernel::kobject::{
+        self, driver_string, AttrList, Attribute, DeviceAttribute, DeviceStore, Group, Groups,
+        KType, KobjOps, Kobject, KobjectRef, Kset, Page, SelfRemove,
     },
 };
 use core::{ptr, sync::atomic::Ordering};
@@ -64,8 +61,8 @@ static DEV_GROUP_ARRAY: [Group<()>; 1] = [Group::devices(&DEV_ATTRS)];
 static DEV_GROUPS: Groups<(), 2> = Groups::new(&DEV_GROUP_ARRAY);
 
 /// The `dev.groups` of every mdev device: the `remove` attribute.
-pub(crate) fn device_groups() -> *const *const bindings::attribute_group {
-    DEV_GROUPS.as_raw()
+pub(crate) fn device_groups() -> &'static Groups<(), 2> {
+    &DEV_GROUPS
 }
 
 /// An mdev device's `remove` attribute.

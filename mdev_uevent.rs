@@ -68,7 +68,7 @@ pub(crate) mod tests_hook {
         *LAST.lock() = Some(Seen {
             dev: crate::rust_kernel::mdev_bus::raw_dev(dev) as usize,
             state,
-            refs: crate::mdev_abi::kref_read(dev),
+            refs: crate::rust_kernel::mdev_vendor::kref_read(dev),
         });
     }
 

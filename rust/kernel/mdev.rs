@@ -20,7 +20,7 @@
 //! last type is released. The [`DriverRegistration`] waits for those releases when it is
 //! dropped, so neither the memory nor this code goes away while a release may run.
 
-use super::{bindings, device::raw_dev};
+use super::{bindings, device::raw_dev, sync::LiveCount};
 use core::{
     fmt,
     marker::PhantomData,
@@ -34,7 +34,7 @@ use kernel::{
     page::PAGE_SIZE,
     prelude::*,
     str::CStrExt,
-    sync::{aref::ARef, Arc, Completion},
+    sync::{aref::ARef, Arc},
     types::Opaque,
     ThisModule,
 };
@@ -180,45 +180,7 @@ struct ParentMem {
     /// Type releases still to come once the registration is dropped.
     pending: AtomicUsize,
     /// The driver's count of parent memory that releases hold.
-    drv_pending: *const Pending,
-}
-
-/// Parent memory held by releases that may still come, and a waiter for the last.
-///
-/// # Invariants
-///
-/// `count` is one (the driver's own) plus the parent memories that releases hold; once it is
-/// zero, `done` is complete.
-#[pin_data]
-struct Pending {
-    count: AtomicUsize,
-    #[pin]
-    done: Completion,
-}
-
-impl Pending {
-    fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            count: AtomicUsize::new(1),
-            done <- Completion::new(),
-        })
-    }
-
-    /// Drops a count; the last completes the waiter, as the very last action.
-    fn put(&self) {
-        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.done.complete_all();
-        }
-    }
-
-    /// Drops the driver's own count and waits for the others, then for every task to have
-    /// left the code of a release.
-    fn wait(&self) {
-        if self.count.fetch_sub(1, Ordering::AcqRel) != 1 {
-            self.done.wait_for_completion();
-        }
-        super::sync::synchronize_rcu_tasks();
-    }
+    drv_pending: *const LiveCount,
 }
 
 /// The kobject type a registration gives a core's type kobject at unregistration.
@@ -267,8 +229,7 @@ unsafe extern "C" fn type_release(kobj: *mut bindings::kobject) {
 pub struct DriverRegistration<T: Driver> {
     #[pin]
     raw: Opaque<bindings::mdev_driver>,
-    #[pin]
-    pending: Pending,
+    pending: LiveCount,
     attrs: KBox<Attrs>,
     _t: PhantomData<T>,
 }
@@ -327,7 +288,7 @@ impl<T: Driver> DriverRegistration<T> {
         };
         Arc::pin_init(
             try_pin_init!(Self {
-                pending <- Pending::new(),
+                pending: LiveCount::new(),
                 // INVARIANT: Registered with `T`'s callbacks and `attrs`, which the struct owns.
                 raw <- Opaque::try_ffi_init(move |slot: *mut bindings::mdev_driver| {
                     // SAFETY: `slot` is valid for writes; the strings are static, the groups
@@ -607,7 +568,7 @@ impl<T: Driver> Drop for Registration<T> {
             return;
         }
         // The releases of the held kobjects now own the memory; the driver waits for them.
-        self.drv.pending.count.fetch_add(1, Ordering::AcqRel);
+        self.drv.pending.get();
         // SAFETY: As above. Each held kobject is removed from sysfs and referenced by us, so
         // no release runs before our put, and nothing reads its type until then. The put of
         // the last held type may free the memory: nothing is read after it.

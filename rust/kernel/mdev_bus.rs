@@ -7,12 +7,12 @@
 //! A core allocates each mdev device with [`Bus::alloc`] together with its own per-device state,
 //! a [`DeviceState`]; the state is dropped when the device's last reference is gone.
 
-use super::bindings;
+use super::{bindings, kobject::Groups, mdev_vendor::VendorType};
 use core::{
     marker::PhantomData,
     mem::MaybeUninit,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::{
     device::Device,
@@ -67,6 +67,15 @@ static BUS: Static<bindings::bus_type> = Static({
 
 /// The cache of mdev devices (`Alloc<S>` of the registered bus), set while the bus is.
 static CACHE: AtomicPtr<bindings::kmem_cache> = AtomicPtr::new(ptr::null_mut());
+
+/// The layout of the objects of `CACHE`, as [`layout_key`] gives it.
+static LAYOUT: AtomicUsize = AtomicUsize::new(0);
+
+/// The size and alignment of `Alloc<S>` in one word.
+fn layout_key<S>() -> usize {
+    (core::mem::size_of::<Alloc<S>>() << 8)
+        | core::mem::align_of::<Alloc<S>>().trailing_zeros() as usize
+}
 
 /// The `struct mdev_driver` a device is bound to.
 ///
@@ -153,6 +162,7 @@ impl<S: DeviceState> Bus<S> {
         if c.is_null() {
             return Err(ENOMEM);
         }
+        LAYOUT.store(layout_key::<S>(), Ordering::Relaxed);
         CACHE.store(c, Ordering::Release);
         // SAFETY: `BUS` is a static bus type, registered once.
         if let Err(e) = to_result(unsafe { bindings::bus_register(&BUS.0) }) {
@@ -169,25 +179,19 @@ impl<S: DeviceState> Bus<S> {
     /// of vendor type `ty` under `parent`, with `state` and the attribute `groups`.
     ///
     /// The caller holds the reference from `device_initialize()`; the last put drops `state`
-    /// after [`DeviceState::released`]. On error `state` is dropped; `ENODEV` if no bus with
-    /// state `S` is registered.
-    ///
-    /// # Safety
-    ///
-    /// `ty` is a vendor type valid while the device's parent is registered; `groups` is a
-    /// NULL-terminated array of attribute groups that outlives the device. While a bus is
-    /// registered, every device is allocated with the same `S`.
-    pub(crate) unsafe fn alloc(
+    /// after [`DeviceState::released`]. On error `state` is dropped; `ENODEV` if no bus is
+    /// registered.
+    pub(crate) fn alloc<const M: usize>(
         parent: &Device,
-        ty: NonNull<RawType>,
+        ty: VendorType,
         name: &CStr,
         guid: [u8; 16],
-        groups: *const *const bindings::attribute_group,
+        groups: &'static Groups<(), M>,
         state: S,
     ) -> Result<ARef<Device>> {
-        // A cache of `Alloc<S>` while a `Bus<S>` exists (type invariants, caller guarantee).
+        // A cache of objects of the layout of `Alloc<S>` while a `Bus<S>` exists.
         let cache = CACHE.load(Ordering::Acquire);
-        if cache.is_null() {
+        if cache.is_null() || LAYOUT.load(Ordering::Relaxed) != layout_key::<S>() {
             return Err(ENODEV);
         }
         // SAFETY: `cache` is a valid cache.
@@ -218,14 +222,15 @@ impl<S: DeviceState> Bus<S> {
         unsafe {
             (*a).state.write(state);
             (*mdev).uuid.b = guid;
-            (*mdev).type_ = ty.as_ptr();
+            // The type is valid while its parent is registered (type invariants of `ty`).
+            (*mdev).type_ = ty.as_ptr().as_ptr();
             bindings::INIT_LIST_HEAD(&raw mut (*mdev).next);
             let dev = &raw mut (*mdev).dev;
             bindings::device_initialize(dev);
             (*dev).parent = raw_dev(parent);
             (*dev).bus = &BUS.0;
             (*dev).release = Some(release::<S>);
-            (*dev).groups = groups.cast_mut();
+            (*dev).groups = groups.as_raw().cast_mut();
             Ok(ARef::from_raw(NonNull::new_unchecked(dev).cast()))
         }
     }

@@ -9,5 +9,6 @@ pub(crate) mod bindings;
 pub(crate) mod device;
 pub(crate) mod kobject;
 pub(crate) mod mdev_bus;
+pub(crate) mod mdev_vendor;
 pub(crate) mod print;
 pub(crate) mod sync;

@@ -47,6 +47,12 @@ if [ -n "${KSRC:-}" ] && command -v rustfmt >/dev/null; then
 else
 	n=$((n + 1)); echo "@@host: ok $n - rustfmt gate # SKIP no rustfmt or kernel source"
 fi
+# Layering: the abstractions under rust/kernel/ name no item of the core (only their own, as
+# $crate::rust_kernel in macros), and the core's own files hold no unsafe block but the
+# initialisation of its global locks (kernel::sync::global_lock!) and one documented state lookup.
+t "rust/kernel/ imports no core item" bash -c "! grep -nP '(?<![$])crate::|[$]crate::(?!rust_kernel)' $TOP/rust/kernel/*.rs"
+t "core files: no unsafe beyond global locks and the state lookup" bash -c \
+	"[ \$(grep -h 'unsafe' $TOP/mdev_*.rs | grep -vc 'unsafe(uninit) static\|unsafe { [A-Z_]*.init() }\|mdev::state::') = 0 ]"
 if [ -n "${MODLOG:-}" ]; then
 	t "module build with CLIPPY=1 has no warnings" bash -c "! grep -q '^warning' $MODLOG"
 	# The production module carries no KUnit suite; the build made for the suite does.

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Binding to the C ABI layer (`mdev_abi.c`) and to the vendor structures of
-//! `include/linux/mdev.h`, whose layouts come from the generated bindings.
+//! The vendor side of `include/linux/mdev.h` as a core sees it: the structures a vendor
+//! driver passes to `mdev_register_parent()`, and the functions `mdev_abi.c` exports, which call
+//! a [`Core`].
+//!
+//! C header: [`include/linux/mdev.h`](srctree/include/linux/mdev.h)
 
-use crate::rust_kernel::{
+use super::{
     bindings,
     kobject::Page,
     mdev_bus::{self as mdev, RawDriver, RawParent, RawType},
 };
 use core::ptr::NonNull;
-use kernel::ffi::{c_char, c_int, c_uint};
-use kernel::{device::Device, error::to_result, prelude::*, str::CStrExt};
+use kernel::{
+    device::Device,
+    error::to_result,
+    ffi::{c_char, c_int, c_uint},
+    prelude::*,
+    str::CStrExt, //
+};
 
 pub(crate) use mdev::raw_dev;
 
@@ -413,13 +421,21 @@ pub(crate) mod kunit {
     }
 }
 
-/// `mdev_register_driver()`, exported by `mdev_abi.c`.
+/// A core implementing the parent registration of `include/linux/mdev.h`.
+pub(crate) trait Core {
+    /// `mdev_register_parent()`, with its arguments checked.
+    fn register_parent(vendor: Vendor, dev: &Device) -> Result;
+
+    /// `mdev_unregister_parent()`; `parent` is a key, never dereferenced when unknown.
+    fn unregister_parent(parent: *mut RawParent);
+}
+
+/// `mdev_register_driver()`.
 ///
 /// # Safety
 ///
 /// `drv` follows the contract of `mdev_register_driver()` in `include/linux/mdev.h`.
-#[no_mangle]
-unsafe extern "C" fn mdev_register_driver(drv: *mut RawDriver) -> c_int {
+pub(crate) unsafe fn register_driver(drv: *mut RawDriver) -> c_int {
     // SAFETY: Guaranteed by the caller.
     match unsafe { mdev::register_driver(drv) } {
         Ok(()) => 0,
@@ -427,24 +443,23 @@ unsafe extern "C" fn mdev_register_driver(drv: *mut RawDriver) -> c_int {
     }
 }
 
-/// `mdev_unregister_driver()`, exported by `mdev_abi.c`.
+/// `mdev_unregister_driver()`.
 ///
 /// # Safety
 ///
 /// `drv` was registered with `mdev_register_driver()`.
-#[no_mangle]
-unsafe extern "C" fn mdev_unregister_driver(drv: *mut RawDriver) {
+pub(crate) unsafe fn unregister_driver(drv: *mut RawDriver) {
     // SAFETY: Guaranteed by the caller.
     unsafe { mdev::unregister_driver(drv) }
 }
 
-/// `mdev_register_parent()`, exported by `mdev_abi.c`.
+/// `mdev_register_parent()` for core `C`: `EINVAL` for a NULL parent, device or driver, or a
+/// NULL `types` with types.
 ///
 /// # Safety
 ///
 /// The arguments follow the contract of `mdev_register_parent()` in `include/linux/mdev.h`.
-#[no_mangle]
-unsafe extern "C" fn mdev_register_parent(
+pub(crate) unsafe fn register_parent<C: Core>(
     parent: *mut RawParent,
     dev: *mut bindings::device,
     drv: *mut RawDriver,
@@ -461,18 +476,69 @@ unsafe extern "C" fn mdev_register_parent(
     };
     // SAFETY: The caller holds a reference on `dev` for the duration of the call.
     let dev = unsafe { Device::from_raw(dev) };
-    match crate::mdev_registry::register_parent(vendor, dev) {
+    match C::register_parent(vendor, dev) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
 }
 
-/// `mdev_unregister_parent()`, exported by `mdev_abi.c`.
-///
-/// # Safety
-///
-/// `parent` is only compared with registered parents, never dereferenced when unknown.
-#[no_mangle]
-unsafe extern "C" fn mdev_unregister_parent(parent: *mut RawParent) {
-    crate::mdev_registry::unregister_parent(parent)
+/// Defines the functions of `include/linux/mdev.h` for a [`Core`]; `mdev_abi.c` exports them.
+macro_rules! export_mdev_abi {
+    ($core:ty) => {
+        /// `mdev_register_driver()`.
+        ///
+        /// # Safety
+        ///
+        /// As the C declaration says.
+        #[no_mangle]
+        unsafe extern "C" fn mdev_register_driver(
+            drv: *mut $crate::rust_kernel::mdev_bus::RawDriver,
+        ) -> kernel::ffi::c_int {
+            // SAFETY: The caller follows the contract of the C declaration.
+            unsafe { $crate::rust_kernel::mdev_vendor::register_driver(drv) }
+        }
+
+        /// `mdev_unregister_driver()`.
+        ///
+        /// # Safety
+        ///
+        /// As the C declaration says.
+        #[no_mangle]
+        unsafe extern "C" fn mdev_unregister_driver(
+            drv: *mut $crate::rust_kernel::mdev_bus::RawDriver,
+        ) {
+            // SAFETY: The caller follows the contract of the C declaration.
+            unsafe { $crate::rust_kernel::mdev_vendor::unregister_driver(drv) }
+        }
+
+        /// `mdev_register_parent()`.
+        ///
+        /// # Safety
+        ///
+        /// As the C declaration says.
+        #[no_mangle]
+        unsafe extern "C" fn mdev_register_parent(
+            parent: *mut $crate::rust_kernel::mdev_bus::RawParent,
+            dev: *mut $crate::rust_kernel::bindings::device,
+            drv: *mut $crate::rust_kernel::mdev_bus::RawDriver,
+            types: *mut *mut $crate::rust_kernel::mdev_bus::RawType,
+            nr_types: kernel::ffi::c_uint,
+        ) -> kernel::ffi::c_int {
+            // SAFETY: The caller follows the contract of the C declaration.
+            unsafe {
+                $crate::rust_kernel::mdev_vendor::register_parent::<$core>(
+                    parent, dev, drv, types, nr_types,
+                )
+            }
+        }
+
+        /// `mdev_unregister_parent()`.
+        #[no_mangle]
+        extern "C" fn mdev_unregister_parent(
+            parent: *mut $crate::rust_kernel::mdev_bus::RawParent,
+        ) {
+            <$core as $crate::rust_kernel::mdev_vendor::Core>::unregister_parent(parent)
+        }
+    };
 }
+pub(crate) use export_mdev_abi;

@@ -108,7 +108,7 @@ mod tests {
             0123456789012345678901234567890123456789012345678901234567890123456789";
         let fdev = faux(c"mdev-rs-kunit-long")?;
         let dev: &Device = fdev.as_ref().as_ref();
-        let f = Fixture::new(1, 1)?;
+        let mut f = Fixture::new(1, 1)?;
         f.set_names(Some(c"vfio-pci"), 0, Some(LONG));
         f.register(dev, 1)?;
         let p = parent(f.parent())?;
@@ -228,7 +228,7 @@ mod tests {
     fn vendor_strings_checked() -> Result {
         let fdev = faux(c"mdev-rs-kunit-names")?;
         let dev: &Device = fdev.as_ref().as_ref();
-        let f = Fixture::new(2, 4)?;
+        let mut f = Fixture::new(2, 4)?;
         f.set_names(Some(c"vfio-pci"), 1, None);
         assert!(f.register(dev, 2) == Err(EINVAL));
         f.set_names(None, 1, Some(c"2"));

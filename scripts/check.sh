@@ -65,7 +65,7 @@ modules() {	# modules NAME KOBJ [lint] [kunit]: build both modules for KOBJ into
 	else mk=(make -C "$KSRC" O="$kobj"); fi
 	rm -rf "$mod"; mkdir -p "$mod"
 	# A copy, so the work tree stays clean.
-	cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/*.h "$TOP"/samples "$TOP"/rust "$mod/"
+	cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/samples "$TOP"/rust "$mod/"
 	# lint: with CLIPPY=1, clippy-driver compiles the objects and lints them in one pass.
 	if ! "${mk[@]}" "${KMAKE_TOOLS[@]}" M="$mod" ${lint:+CLIPPY=1} ${kunit:+MDEV_RS_KUNIT=1} \
 			modules >"$mod.log" 2>&1; then

@@ -19,7 +19,10 @@ put() {	# put SRC DEST: replace DEST by a copy of SRC unless they are equal (kee
 install() {	# DEST_ROOT
 	local d=$1/drivers/vfio/mdev f
 	mkdir -p "$d/rust/samples" "$d/rust/rust/kernel" "$d/rust/rust/bindings"
-	for f in "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/mdev_abi.c "$TOP"/mdev_abi.h; do
+	for f in "$d"/rust/*.rs "$d"/rust/*.[ch] "$d"/rust/rust/kernel/*.rs; do	# gone from the repo
+		[ -e "$f" ] && [ ! -e "$TOP/${f#"$d"/rust/}" ] && rm -f "$f"
+	done
+	for f in "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/mdev_abi.c; do
 		put "$f" "$d/rust/${f##*/}"
 	done
 	for f in "$TOP"/rust/kernel/*.rs "$TOP"/rust/bindings/*.h; do

@@ -22,38 +22,6 @@ use kernel::{
 
 pub(crate) use mdev::raw_dev;
 
-#[cfg(MDEV_RS_KUNIT)]
-mod ffi {
-    use super::*;
-    use kernel::ffi::c_void;
-
-    #[expect(improper_ctypes)]
-    extern "C" {
-        pub(crate) fn mdev_abi_kunit_warn_begin() -> *mut c_void;
-        pub(crate) fn mdev_abi_kunit_warn_end(w: *mut c_void) -> c_int;
-        pub(crate) fn mdev_abi_kunit_parent_alloc(nr_types: c_uint, max: c_uint) -> *mut c_void;
-        pub(crate) fn mdev_abi_kunit_register(
-            f: *mut c_void,
-            dev: *mut bindings::device,
-            nr_types: c_uint,
-        ) -> c_int;
-        pub(crate) fn mdev_abi_kunit_unregister(f: *mut c_void);
-        pub(crate) fn mdev_abi_kunit_parent_free(f: *mut c_void);
-        pub(crate) fn mdev_abi_kunit_set_names(
-            f: *mut c_void,
-            device_api: *const c_char,
-            i: c_uint,
-            sysfs_name: *const c_char,
-        );
-        pub(crate) fn mdev_abi_kunit_set_type(f: *mut c_void, i: c_uint, present: bool);
-        pub(crate) fn mdev_abi_kunit_uuid_check(
-            parent: *mut bindings::device,
-            name: *const c_char,
-        ) -> c_int;
-        pub(crate) fn mdev_abi_kunit_parent(f: *mut c_void) -> *mut RawParent;
-    }
-}
-
 /// Reads the reference count of a device.
 #[cfg(MDEV_RS_KUNIT)]
 pub(crate) fn kref_read(dev: &Device) -> u32 {
@@ -330,94 +298,162 @@ impl VendorDriver {
     }
 }
 
-/// Test-only access to the C fixtures and KUnit warning counters.
+/// Vendor parents and KUnit warning counters, for the core's KUnit suite.
 #[cfg(MDEV_RS_KUNIT)]
 pub(crate) mod kunit {
     use super::*;
+    use core::{
+        ptr,
+        sync::atomic::{AtomicU32, Ordering},
+    };
+    use kernel::{fmt, str::Formatter};
 
-    /// Counts the `WARN()`s raised by `f` in the current KUnit test, suppressing their traces.
+    /// Counts the `WARN()`s raised by `f` in the current KUnit test, suppressing their traces;
+    /// -1 outside a test.
     pub(crate) fn count_warnings<R>(f: impl FnOnce() -> R) -> (R, i32) {
-        // SAFETY: No preconditions; returns NULL outside a test.
-        let w = unsafe { ffi::mdev_abi_kunit_warn_begin() };
+        // SAFETY: No preconditions.
+        let test = unsafe { bindings::kunit_get_current_test() };
+        if test.is_null() {
+            return (f(), -1);
+        }
+        // SAFETY: `test` is the current test, running in this task.
+        let w = unsafe { bindings::kunit_start_suppress_warning(test) };
         let r = f();
-        // SAFETY: `w` came from `mdev_abi_kunit_warn_begin()` in this task.
-        (r, unsafe { ffi::mdev_abi_kunit_warn_end(w) })
+        // SAFETY: `w` came from `kunit_start_suppress_warning()` on `test`, ended once here.
+        let n = unsafe {
+            let n = bindings::kunit_suppressed_warning_count(w);
+            bindings::kunit_end_suppress_warning(test, w);
+            n
+        };
+        (r, n)
     }
 
-    /// A C vendor parent with `nr_types` types and `max_instances`, for tests.
+    /// The vendor memory of a [`Fixture`], laid out as a C driver would have it.
+    #[derive(pin_init::Zeroable)]
+    struct Mem {
+        parent: RawParent,
+        drv: RawDriver,
+        name: [u8; 32],
+        types: [RawType; 4],
+        ptrs: [*mut RawType; 4],
+    }
+
+    /// A vendor parent with up to four types named "1" to "4", a driver with `max_instances`
+    /// and no `get_available`, registered on the bus while the fixture lives.
     ///
     /// # Invariants
     ///
-    /// `0` is a live fixture from `mdev_abi_kunit_parent_alloc()`.
-    pub(crate) struct Fixture(NonNull<c_void>);
+    /// The driver is registered; `ptrs` point into `types` or are NULL; the memory does not
+    /// move (boxed, never moved out).
+    pub(crate) struct Fixture(KBox<Mem>);
 
     impl Fixture {
-        /// Allocates a fixture.
+        /// Allocates a fixture and registers its driver.
         pub(crate) fn new(nr_types: u32, max: u32) -> Result<Self> {
-            // SAFETY: No preconditions.
-            let f = unsafe { ffi::mdev_abi_kunit_parent_alloc(nr_types, max) };
-            // INVARIANT: Non-NULL results are live fixtures.
-            Ok(Self(NonNull::new(f).ok_or(ENOMEM)?))
+            const NAMES: [&CStr; 4] = [c"1", c"2", c"3", c"4"];
+            static SEQ: AtomicU32 = AtomicU32::new(0);
+            if nr_types as usize > NAMES.len() {
+                return Err(EINVAL);
+            }
+            let mut m = KBox::init(pin_init::zeroed::<Mem>(), GFP_KERNEL)?;
+            let seq = SEQ.fetch_add(1, Ordering::Relaxed) + 1;
+            let mut f = Formatter::new(&mut m.name[..31]);
+            fmt::Write::write_fmt(&mut f, fmt!("mdev_rs_kunit{seq}")).map_err(|_| EINVAL)?;
+            m.drv.driver.name = m.name.as_ptr().cast();
+            m.drv.device_api = c"vfio-pci".as_char_ptr();
+            m.drv.max_instances = max;
+            let Mem { types, ptrs, .. } = &mut *m;
+            for ((t, p), n) in types.iter_mut().zip(ptrs.iter_mut()).zip(NAMES) {
+                t.sysfs_name = n.as_char_ptr();
+                *p = t;
+            }
+            for p in &mut ptrs[nr_types as usize..] {
+                *p = ptr::null_mut();
+            }
+            // SAFETY: The driver lives in the box until `drop()` unregisters it.
+            unsafe { mdev::register_driver(&raw mut m.drv) }?;
+            // INVARIANT: Registered; the pointers point into the box.
+            Ok(Self(m))
         }
 
         /// Calls `mdev_register_parent()` with this fixture.
         pub(crate) fn register(&self, dev: &Device, nr_types: u32) -> Result {
-            // SAFETY: The fixture is live (type invariants) and `dev` a valid device.
+            let m = ptr::from_ref(&*self.0).cast_mut();
+            // SAFETY: The fixture's memory is valid until it is dropped, after unregistration,
+            // and `ptrs` has four entries. This calls the core's own export, as a C driver does.
             to_result(unsafe {
-                ffi::mdev_abi_kunit_register(self.0.as_ptr(), raw_dev(dev), nr_types)
+                bindings::mdev_register_parent(
+                    &raw mut (*m).parent,
+                    raw_dev(dev),
+                    &raw mut (*m).drv,
+                    (&raw mut (*m).ptrs).cast(),
+                    nr_types,
+                )
             })
         }
 
         /// Sets the driver's `device_api` and type `i`'s `sysfs_name` (`None`: NULL); only
         /// while not registered.
         pub(crate) fn set_names(
-            &self,
+            &mut self,
             device_api: Option<&'static CStr>,
-            i: u32,
+            i: usize,
             sysfs_name: Option<&'static CStr>,
         ) {
-            let p = |s: Option<&'static CStr>| s.map_or(core::ptr::null(), |s| s.as_char_ptr());
-            // SAFETY: The fixture is live (type invariants); the strings are static.
-            unsafe {
-                ffi::mdev_abi_kunit_set_names(self.0.as_ptr(), p(device_api), i, p(sysfs_name))
+            let p = |s: Option<&'static CStr>| s.map_or(ptr::null(), |s| s.as_char_ptr());
+            self.0.drv.device_api = p(device_api);
+            if let Some(t) = self.0.types.get_mut(i) {
+                t.sysfs_name = p(sysfs_name);
+            }
+        }
+
+        /// Makes entry `i` of the type array NULL (`present` false) or not; only while not
+        /// registered.
+        pub(crate) fn set_type(&mut self, i: usize, present: bool) {
+            if i < self.0.ptrs.len() {
+                // INVARIANT: NULL or a pointer into the box.
+                self.0.ptrs[i] = if present {
+                    &raw mut self.0.types[i]
+                } else {
+                    ptr::null_mut()
+                };
             }
         }
 
         /// Calls `mdev_unregister_parent()` with this fixture.
         pub(crate) fn unregister(&self) {
-            // SAFETY: The fixture is live (type invariants).
-            unsafe { ffi::mdev_abi_kunit_unregister(self.0.as_ptr()) }
+            // SAFETY: The parent is compared with registered ones, never dereferenced if unknown.
+            unsafe { bindings::mdev_unregister_parent(self.parent()) }
         }
 
         /// The fixture's `struct mdev_parent`.
         pub(crate) fn parent(&self) -> *mut RawParent {
-            // SAFETY: The fixture is live (type invariants).
-            unsafe { ffi::mdev_abi_kunit_parent(self.0.as_ptr()) }
+            ptr::from_ref(&self.0.parent).cast_mut()
         }
+    }
 
-        /// Makes entry `i` of the type array NULL (`present` false) or not; only while not
-        /// registered.
-        pub(crate) fn set_type(&self, i: u32, present: bool) {
-            // SAFETY: The fixture is live (type invariants).
-            unsafe { ffi::mdev_abi_kunit_set_type(self.0.as_ptr(), i, present) }
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            // SAFETY: Registered (type invariants); the parent is unregistered, after which the
+            // core keeps no vendor pointer, so the memory may go at once.
+            unsafe { mdev::unregister_driver(&raw mut self.0.drv) }
         }
     }
 
     /// Whether the mdev device `name` of `parent` has, in `mdev->uuid`, what `guid_parse()`
     /// makes of its name; `ENODEV` if there is no such device.
     pub(crate) fn uuid_matches_name(parent: &Device, name: &CStr) -> Result<bool> {
-        // SAFETY: `parent` is a valid device and `name` a C string.
-        let r = unsafe { ffi::mdev_abi_kunit_uuid_check(raw_dev(parent), name.as_char_ptr()) };
-        to_result(r)?;
-        Ok(r == 1)
-    }
-
-    impl Drop for Fixture {
-        fn drop(&mut self) {
-            // SAFETY: The fixture is live and its parent unregistered; the core keeps no vendor
-            // pointer after that, so the memory may go at once.
-            unsafe { ffi::mdev_abi_kunit_parent_free(self.0.as_ptr()) }
-        }
+        let mut found = None;
+        mdev::for_each_child(parent, |child| {
+            if child.name() == name {
+                found = mdev::guid(child);
+            }
+        });
+        let have = found.ok_or(ENODEV)?;
+        let mut g = bindings::guid_t::default();
+        // SAFETY: `name` is a C string and `g` valid for writes.
+        let parsed = unsafe { bindings::guid_parse(name.as_char_ptr(), &mut g) } == 0;
+        Ok(parsed && g.b == have)
     }
 }
 

@@ -3,9 +3,9 @@
 //! The lifecycle of mdev devices: create, remove, release, and the instance count.
 
 use crate::{
-    mdev_gate::{Gate, ParentShared},
-    mdev_sysfs::{self, TypeLinks, TypeRef},
-    mdev_uuid::{parse_remove, Uuid, UuidIndex},
+    mdev_gate::{ParentShared, RegState},
+    mdev_sysfs::{self, TypeLinks},
+    mdev_uuid::{parse_remove, Uuid},
     rust_kernel::{
         kobject::SelfRemove,
         mdev_bus::{self as mdev, Bus, DeviceState, Released},
@@ -16,6 +16,7 @@ use core::sync::atomic::Ordering;
 use kernel::{
     device::Device,
     prelude::*,
+    rbtree::RBTree,
     sync::{aref::ARef, LockedBy},
 };
 
@@ -25,12 +26,12 @@ use kernel::{
 /// busy until its last reference is gone.
 pub(crate) struct Index {
     /// Accounted devices by UUID.
-    pub(crate) uuids: Option<UuidIndex>,
+    pub(crate) uuids: Option<RBTree<[u8; 16], usize>>,
 }
 
 /// Core objects whose release may still run (devices, type directories): module exit waits
 /// for the last.
-static LIVE: LiveCount = LiveCount::new();
+pub(crate) static LIVE: LiveCount = LiveCount::new();
 
 kernel::sync::global_lock! {
     // SAFETY: Initialised in module init before any other use.
@@ -45,7 +46,7 @@ pub(crate) struct MdevCore {
     pub(crate) links: TypeLinks,
     /// The reference from `device_initialize()` while the device is listed (active), under the
     /// gate lock of its registration: whoever takes it removes the device.
-    pub(crate) listed: LockedBy<Option<ARef<Device>>, Gate>,
+    pub(crate) listed: LockedBy<Option<ARef<Device>>, RegState>,
 }
 
 impl DeviceState for MdevCore {
@@ -54,14 +55,20 @@ impl DeviceState for MdevCore {
     fn released(r: &Released<'_, Self>) {
         let shared = r.state().links.shared();
         let mut idx = INDEX.lock();
-        let accounted = idx.uuids.as_mut().is_some_and(|t| t.remove_released(r));
-        if accounted && shared.counted {
-            shared.avail.fetch_add(1, Ordering::Relaxed);
+        let Some(uuids) = idx.uuids.as_mut() else {
+            return;
+        };
+        // Only the device that took the UUID gives it back, with its instance.
+        if uuids.get(&r.guid()) == Some(&r.addr()) {
+            uuids.remove(&r.guid());
+            if shared.counted {
+                shared.avail.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
     fn freed() {
-        live_put();
+        LIVE.put();
     }
 }
 
@@ -71,41 +78,29 @@ pub(crate) fn device_core(dev: &Device) -> Option<&MdevCore> {
     unsafe { mdev::state::<MdevCore>(dev) }
 }
 
-/// Counts an object whose release may run module code; module exit waits for the last.
-pub(crate) fn live_get() {
-    LIVE.get();
-}
-
-/// Undoes [`live_get`], as the last action of a release.
-pub(crate) fn live_put() {
-    LIVE.put();
-}
-
 /// Creates an mdev device of the type behind `td`.
-pub(crate) fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
-    let shared = &td.shared;
+pub(crate) fn create(shared: &ParentShared, index: usize, uuid: Uuid) -> Result {
     // Allocate before any accounting, so that a failed allocation changes nothing; under the
     // gate lock, which keeps the registration's reference to the parent for the new device
     // until `device_add()` takes its own. From here the device's release undoes whatever
     // accounting is done, on every path.
-    let (mut user, (dev, drv)) = shared.enter_with(|user, view| {
-        let ty = view.types.get(td.index).ok_or(ENODEV)?;
+    let (user, (dev, drv)) = shared.enter_with(|user, view| {
+        let ty = view.types.get(index).ok_or(ENODEV)?;
         let core = MdevCore {
-            links: shared.types.links(td.index, user).ok_or(ENODEV)?,
-            listed: LockedBy::new(&shared.gate, None),
+            links: shared.links(index, user).ok_or(ENODEV)?,
+            listed: LockedBy::new(shared.gate.mutex(), None),
         };
-        let name = uuid.to_name();
         let dev = Bus::alloc(
             &view.dev,
             ty.raw,
-            name.as_cstr(),
-            uuid.to_guid(),
+            uuid.name(),
+            uuid.guid(),
             mdev_sysfs::device_groups(),
             core,
         )?;
         Ok((dev, view.drv))
     })?;
-    live_get();
+    LIVE.get();
     account(shared, &dev)?;
     mdev::device_add(&dev)?;
     let core = device_core(&dev).ok_or(ENODEV)?;
@@ -113,31 +108,37 @@ pub(crate) fn create(td: &TypeRef<'_>, uuid: Uuid) -> Result {
         mdev::device_del(&dev);
         return Err(e);
     }
-    user.finish_create(&dev, core);
+    shared.finish_create(user, &dev, core);
     Ok(())
 }
 
-/// Takes the UUID (`EEXIST`) and, if the core counts them, an instance (`EUSERS`) for `dev`.
+/// Takes the UUID (`EEXIST`) and, if the core counts them, an instance (`EUSERS`) for
+/// `dev`.
 pub(crate) fn account(shared: &ParentShared, dev: &Device) -> Result {
+    let key = mdev::guid(dev).ok_or(EINVAL)?;
     let mut idx = INDEX.lock();
-    let uuids = idx.uuids.get_or_insert_with(UuidIndex::new);
-    uuids.insert(dev)?;
+    let uuids = idx.uuids.get_or_insert_with(RBTree::new);
+    if uuids.get(&key).is_some() {
+        return Err(EEXIST);
+    }
+    let take = |n: u32| n.checked_sub(1);
     if shared.counted
         && shared
             .avail
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, take)
             .is_err()
     {
-        uuids.remove(dev);
         return Err(EUSERS);
     }
-    Ok(())
-}
-
-/// Records whether a device is active, in `mdev_device::active`, under its parent's gate lock:
-/// a device is active while it is listed.
-pub(crate) fn set_active(dev: &Device, active: bool) {
-    mdev::set_active(dev, active);
+    match uuids.try_create_and_insert(key, mdev::raw_dev(dev) as usize, GFP_KERNEL) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if shared.counted {
+                shared.avail.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Destroys an mdev device taken off its list: links, then `device_del()` (unbind, vendor
@@ -151,23 +152,14 @@ pub(crate) fn remove_common(dev: ARef<Device>) {
 
 /// A write to an mdev device's `remove` attribute.
 pub(crate) fn remove_store(dev: &Device, file: &SelfRemove<'_>, buf: &[u8]) -> Result {
-    if parse_remove(buf)? {
-        // Once its `remove` file is gone, nothing else keeps the device alive for this writer.
-        let dev: ARef<Device> = dev.into();
-        if file.remove() {
-            device_remove(&dev)?;
-        }
+    // Once its `remove` file is gone, nothing else keeps the device alive for this writer.
+    let dev: ARef<Device> = dev.into();
+    if parse_remove(buf)? && file.remove() {
+        let core = device_core(&dev).ok_or(ENODEV)?;
+        let shared = core.links.shared();
+        let (_user, listed) = shared.enter_take(&dev, core)?;
+        remove_common(listed);
     }
-    Ok(())
-}
-
-/// Removes `dev`, which the caller keeps alive, and with it its core state.
-pub(crate) fn device_remove(dev: &Device) -> Result {
-    let core = device_core(dev).ok_or(ENODEV)?;
-    let shared = core.links.shared();
-    let (user, listed) = shared.enter_take(dev, core)?;
-    remove_common(listed);
-    drop(user);
     Ok(())
 }
 

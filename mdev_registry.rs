@@ -54,20 +54,6 @@ impl Registry {
     pub(crate) fn has_dev(&self, dev: usize) -> bool {
         self.by_dev.as_ref().is_some_and(|m| m.get(&dev).is_some())
     }
-
-    /// Adds a registration, with nodes allocated beforehand.
-    pub(crate) fn insert(map: &mut ParentMap, node: RBTreeNode<usize, Arc<ParentShared>>) {
-        map.get_or_insert_with(RBTree::new).insert(node);
-    }
-
-    /// Forgets `shared` by device, once its teardown is complete.
-    pub(crate) fn forget_dev(&mut self, shared: &ParentShared) -> Option<Arc<ParentShared>> {
-        let map = self.by_dev.as_mut()?;
-        if !map.get(&shared.dev).is_some_and(|p| ptr::eq(&**p, shared)) {
-            return None;
-        }
-        map.remove(&shared.dev)
-    }
 }
 
 kernel::sync::global_lock! {
@@ -79,62 +65,9 @@ kernel::sync::global_lock! {
     };
 }
 
-/// `mdev_register_parent()`.
-pub(crate) fn register_parent(vendor: Vendor, dev: &Device) -> Result {
-    let key = vendor.key() as usize;
-    let dev_key = mdev::raw_dev(dev) as usize;
-    let mut reg = REGISTRY.lock();
-    if kernel::warn_on!(reg.contains(key) || reg.has_dev(dev_key)) {
-        return Err(EEXIST);
-    }
-    let (types, info) = vendor.init_parent(dev)?;
-    let view = RegView {
-        dev: dev.into(),
-        drv: vendor.driver(),
-        types,
-    };
-    let shared = Arc::pin_init(ParentShared::new(view, info, key)?, GFP_KERNEL)?;
-    let by_key = RBTreeNode::new(key, shared.clone(), GFP_KERNEL)?;
-    let by_dev = RBTreeNode::new(dev_key, shared.clone(), GFP_KERNEL)?;
-    TypeDirs::register(&shared, dev, |i| types.sysfs_name(i))?;
-
-    if let Some(c) = reg.compat.as_ref() {
-        if c.create_link(dev).is_err() {
-            dev_warn!(dev, "Failed to create compatibility class link\n");
-        }
-    }
-    dev_info_const!(dev, c"MDEV: Registered\n");
-    Registry::insert(&mut reg.by_key, by_key);
-    {
-        let mut g = shared.gate.lock();
-        g.open = true;
-        // Under the core's own reference, as `unregistered`.
-        if let Some(v) = g.view.as_ref() {
-            mdev_uevent::send(&v.dev, State::Registered);
-        }
-    }
-    Registry::insert(&mut reg.by_dev, by_dev);
-    Ok(())
-}
-
-/// `mdev_unregister_parent()`.
-pub(crate) fn unregister_parent(key: *mut RawParent) {
-    let shared = {
-        let mut reg = REGISTRY.lock();
-        let Some(p) = reg.take(key as usize) else {
-            // Never registered, or unregistered already.
-            kernel::warn_on!(true);
-            return;
-        };
-        p.close(reg.compat.as_ref());
-        p
-    };
-    teardown(shared);
-}
-
 /// Unregisters a parent taken out of the registry.
 fn teardown(shared: Arc<ParentShared>) {
-    shared.drain();
+    shared.gate.drain();
     // The parent's children in creation order, as the C core walks them; the devices of this
     // registration that no remove took.
     if let Ok(view) = shared.view() {
@@ -152,14 +85,18 @@ fn teardown(shared: Arc<ParentShared>) {
     }
     TypeDirs::unregister(&shared);
     // The type directories are gone or going; nothing reaches the view any more.
-    let view = shared.gate.lock().view.take();
+    let view = shared.gate.lock().data.take();
     // The view holds the core's reference to the parent until the event is out.
     if let Some(v) = view.as_ref() {
         mdev_uevent::send(&v.dev, State::Unregistered);
     }
     drop(view);
     // The device may be registered again.
-    let by_dev = REGISTRY.lock().forget_dev(&shared);
+    let by_dev = REGISTRY
+        .lock()
+        .by_dev
+        .as_mut()
+        .and_then(|m| m.remove(&shared.dev));
     drop(by_dev);
 }
 
@@ -199,10 +136,53 @@ pub(crate) struct Parents;
 
 impl Core for Parents {
     fn register_parent(vendor: Vendor, dev: &Device) -> Result {
-        register_parent(vendor, dev)
+        let key = vendor.key() as usize;
+        let dev_key = mdev::raw_dev(dev) as usize;
+        let mut reg = REGISTRY.lock();
+        if kernel::warn_on!(reg.contains(key) || reg.has_dev(dev_key)) {
+            return Err(EEXIST);
+        }
+        let (types, info) = vendor.init_parent(dev)?;
+        let view = RegView {
+            dev: dev.into(),
+            drv: vendor.driver(),
+            types,
+        };
+        let shared = Arc::pin_init(ParentShared::new(view, info, key)?, GFP_KERNEL)?;
+        let by_key = RBTreeNode::new(key, shared.clone(), GFP_KERNEL)?;
+        let by_dev = RBTreeNode::new(dev_key, shared.clone(), GFP_KERNEL)?;
+        TypeDirs::register(&shared, dev, |i| types.sysfs_name(i))?;
+
+        if let Some(c) = reg.compat.as_ref() {
+            if c.create_link(dev).is_err() {
+                dev_warn!(dev, "Failed to create compatibility class link\n");
+            }
+        }
+        dev_info_const!(dev, c"MDEV: Registered\n");
+        reg.by_key.get_or_insert_with(RBTree::new).insert(by_key);
+        {
+            let mut g = shared.gate.lock();
+            g.open();
+            // Under the core's own reference, as `unregistered`.
+            if let Some(v) = g.data.as_ref() {
+                mdev_uevent::send(&v.dev, State::Registered);
+            }
+        }
+        reg.by_dev.get_or_insert_with(RBTree::new).insert(by_dev);
+        Ok(())
     }
 
-    fn unregister_parent(parent: *mut RawParent) {
-        unregister_parent(parent)
+    fn unregister_parent(key: *mut RawParent) {
+        let shared = {
+            let mut reg = REGISTRY.lock();
+            let Some(p) = reg.take(key as usize) else {
+                // Never registered, or unregistered already.
+                kernel::warn_on!(true);
+                return;
+            };
+            p.close(reg.compat.as_ref());
+            p
+        };
+        teardown(shared);
     }
 }

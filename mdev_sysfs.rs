@@ -4,15 +4,15 @@
 //! their attributes, the `remove` device attribute and the links between devices and types.
 
 use crate::{
-    mdev_device::{create, live_get, live_put},
-    mdev_gate::{GateUser, ParentShared},
+    mdev_device::{create, LIVE},
+    mdev_gate::ParentShared,
     mdev_uuid::parse_create,
     rust_kernel::kobject::{
         self, driver_string, AttrList, Attribute, DeviceAttribute, DeviceStore, Group, Groups,
         KType, KobjOps, Kobject, KobjectRef, Kset, Page, SelfRemove,
     },
 };
-use core::{ptr, sync::atomic::Ordering};
+use core::sync::atomic::Ordering;
 use kernel::{
     device::Device,
     prelude::*,
@@ -53,7 +53,7 @@ static TYPE_GROUP_ARRAY: [Group<TypeDir>; 2] = [
 ];
 static TYPE_GROUPS: Groups<TypeDir, 3> = Groups::new(&TYPE_GROUP_ARRAY);
 static TYPE_KTYPE: KType<TypeDir> = KType::new(&TYPE_GROUPS);
-static KSET_KTYPE: KType<TypesKset> = KType::kset();
+static KSET_KTYPE: KType<TypeDir> = KType::kset();
 
 static REMOVE: DeviceAttribute<Remove> = DeviceAttribute::write_only(c"remove");
 static DEV_ATTRS: AttrList<(), 2> = AttrList::devices([&REMOVE]);
@@ -88,39 +88,42 @@ impl KobjOps for TypeDir {
     type Attr = TypeAttr;
 
     fn visible(&self, owner: ArcBorrow<'_, ParentShared>, a: TypeAttr) -> bool {
-        TypeRef::new(owner, self.index).visible(a)
+        a != TypeAttr::Description || owner.described
     }
 
     fn show(&self, owner: ArcBorrow<'_, ParentShared>, a: TypeAttr, page: &mut Page<'_>) -> Result {
-        TypeRef::new(owner, self.index).show(a, page)
+        let v = owner.view()?;
+        let t = v.types.get(self.index).ok_or(ENODEV)?;
+        match a {
+            TypeAttr::Create => return Err(EIO),
+            TypeAttr::DeviceApi => page.line(v.drv.device_api().unwrap_or(c"").to_bytes()),
+            TypeAttr::Name => page.line(t.pretty_name().unwrap_or(t.sysfs_name()).to_bytes()),
+            TypeAttr::AvailableInstances => {
+                let n = if owner.counted {
+                    owner.avail.load(Ordering::Relaxed)
+                } else {
+                    v.drv.get_available(t.raw)
+                };
+                page.write(fmt!("{}\n", n))
+            }
+            TypeAttr::Description => return v.drv.show_description(t.raw, page),
+        }
+        Ok(())
     }
 
     fn store(&self, owner: ArcBorrow<'_, ParentShared>, a: TypeAttr, buf: &[u8]) -> Result {
-        TypeRef::new(owner, self.index).store(a, buf)
+        match a {
+            TypeAttr::Create => create(&owner, self.index, parse_create(buf)?),
+            _ => Err(EIO),
+        }
     }
 
     fn owned() {
-        live_get();
+        LIVE.get();
     }
 
     fn released() {
-        live_put();
-    }
-}
-
-/// `mdev_supported_types`.
-pub(crate) struct TypesKset;
-
-impl KobjOps for TypesKset {
-    type Owner = ParentShared;
-    type Attr = ();
-
-    fn owned() {
-        live_get();
-    }
-
-    fn released() {
-        live_put();
+        LIVE.put();
     }
 }
 
@@ -134,7 +137,7 @@ impl KobjOps for TypesKset {
 /// `dirs` is never resized, so its directories do not move.
 #[pin_data]
 pub(crate) struct TypeDirs {
-    kset: Kset<TypesKset>,
+    kset: Kset<TypeDir>,
     dirs: KVec<Kobject<TypeDir>>,
 }
 
@@ -198,14 +201,9 @@ impl TypeDirs {
         this.kset.remove();
     }
 
-    /// References that keep type `i`'s directories alive for one mdev device of the parent
-    /// whose gate `user` entered; `None` if there is no such type.
-    pub(crate) fn links(&self, i: usize, user: &GateUser<'_>) -> Option<TypeLinks> {
-        if !ptr::eq(user.shared().type_dirs(), self) {
-            return None;
-        }
-        // While `user` is in the gate, the directories stay registered (they are removed once
-        // the gate is drained).
+    /// References that keep type `i`'s directory alive; `None` if there is no such type
+    /// or it is not registered. The caller keeps it registered meanwhile.
+    pub(crate) fn links(&self, i: usize) -> Option<TypeLinks> {
         Some(TypeLinks {
             dir: self.dirs.get(i)?.get()?,
         })
@@ -260,51 +258,5 @@ impl TypeLinks {
     pub(crate) fn unlink(&self, dev: &Device) {
         kobject::remove_link(dev, c"mdev_type");
         self.dir.get().remove_link_from_group(DEVICES, dev.name());
-    }
-}
-
-/// One type of a registration, as its directory's attributes see it.
-pub(crate) struct TypeRef<'a> {
-    pub(crate) shared: ArcBorrow<'a, ParentShared>,
-    pub(crate) index: usize,
-}
-
-impl<'a> TypeRef<'a> {
-    pub(crate) fn new(shared: ArcBorrow<'a, ParentShared>, index: usize) -> Self {
-        Self { shared, index }
-    }
-
-    /// Whether the attribute exists.
-    pub(crate) fn visible(&self, attr: TypeAttr) -> bool {
-        attr != TypeAttr::Description || self.shared.described
-    }
-
-    /// Reads an attribute.
-    pub(crate) fn show(&self, attr: TypeAttr, page: &mut Page<'_>) -> Result {
-        let v = self.shared.view()?;
-        let t = v.types.get(self.index).ok_or(ENODEV)?;
-        match attr {
-            TypeAttr::Create => return Err(EIO),
-            TypeAttr::DeviceApi => page.line(v.drv.device_api().unwrap_or(c"").to_bytes()),
-            TypeAttr::Name => page.line(t.pretty_name().unwrap_or(t.sysfs_name()).to_bytes()),
-            TypeAttr::AvailableInstances => {
-                let n = if self.shared.counted {
-                    self.shared.avail.load(Ordering::Relaxed)
-                } else {
-                    v.drv.get_available(t.raw)
-                };
-                page.write(fmt!("{}\n", n))
-            }
-            TypeAttr::Description => return v.drv.show_description(t.raw, page),
-        }
-        Ok(())
-    }
-
-    /// Writes an attribute.
-    pub(crate) fn store(&self, attr: TypeAttr, buf: &[u8]) -> Result {
-        match attr {
-            TypeAttr::Create => create(self, parse_create(buf)?),
-            _ => Err(EIO),
-        }
     }
 }

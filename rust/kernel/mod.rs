@@ -7,6 +7,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod device;
+pub(crate) mod gate;
 pub(crate) mod kobject;
 pub(crate) mod mdev_bus;
 pub(crate) mod mdev_vendor;

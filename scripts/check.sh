@@ -66,6 +66,7 @@ modules() {	# modules NAME KOBJ [lint] [kunit]: build both modules for KOBJ into
 	rm -rf "$mod"; mkdir -p "$mod"
 	# A copy, so the work tree stays clean.
 	cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/samples "$TOP"/rust "$mod/"
+	mkdir -p "$mod/tests" && cp -r "$TOP"/tests/vendor "$mod/tests/"
 	# lint: with CLIPPY=1, clippy-driver compiles the objects and lints them in one pass.
 	if ! "${mk[@]}" "${KMAKE_TOOLS[@]}" M="$mod" ${lint:+CLIPPY=1} ${kunit:+MDEV_RS_KUNIT=1} \
 			modules >"$mod.log" 2>&1; then
@@ -166,7 +167,7 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 		for n in $(plan_tests "$plan"); do matches "$n" && sh+=("$n"); done
 		[ ${#sh[@]} -gt 1 ] && [ "${sh[0]}" = "$plan/kunit" ] && sh=("${sh[0]},${sh[1]}" "${sh[@]:2}") ;;
 	*:rs | *:intree) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*,$plan/50-*"
-		"$plan/20-*,$plan/25-*,$plan/30-*" "$plan/60-*,$plan/70-*") ;;
+		"$plan/20-*,$plan/25-*,$plan/30-*,$plan/35-*" "$plan/60-*,$plan/70-*") ;;
 	*:cvendor) sh=("$plan/20-*,$plan/25-*" "$plan/50-*,$plan/60-*") ;;
 	*) sh=("*") ;;
 	esac

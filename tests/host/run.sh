@@ -64,7 +64,7 @@ if [ -n "${MODLOG:-}" ]; then
 	fi
 fi
 if [ -n "${KSRC:-}" ]; then
-	C=($(ls "$TOP"/*.[ch] "$TOP"/rust/bindings/*.h "$TOP"/tests/vfio/*.c "$TOP"/tests/tools/*.[ch] | grep -v "\.mod\.c$"))
+	C=($(ls "$TOP"/*.[ch] "$TOP"/rust/bindings/*.h "$TOP"/tests/vfio/*.c "$TOP"/tests/tools/*.[ch] "$TOP"/tests/vendor/*.c | grep -v "\.mod\.c$"))
 	t "checkpatch --strict on the C files" "$KSRC/scripts/checkpatch.pl" --no-tree --strict --quiet -f "${C[@]}"
 	t "kernel-doc -Wall on the C files" bash -c '"$0" -none -Wall "$@" 2>&1 | grep -q . && exit 1 || exit 0' \
 		"$KSRC/scripts/kernel-doc" "${C[@]}"

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Edge cases a C vendor driver can pass (tests/vendor/mdev_hostile.c), on the core named by
+# $CORE: both cores give the same results, except where Documentation/differences.rst says.
+. /tests/lib/tap.sh
+M=$MDEV_MODULES/mdev_hostile.ko
+if [ ! -f "$M" ]; then
+	ok "# SKIP mdev_hostile.ko is built out of tree only"
+	done_testing
+	exit 0
+fi
+P=/sys/devices/faux/mdev_hostile0
+T=$P/mdev_supported_types
+R=/sys/module/mdev_hostile/parameters/result
+U=3d3d0000-0000-4000-8000-000000000001
+# load SCENARIO [PARAM=VALUE...]: load the module; prints mdev_register_parent()'s result
+load() { insmod $M scenario="$@" && cat $R; }
+# unload: and wait for the driver directory (see rmmod_sample in tap.sh) and the parent to go
+unload() { rmmod mdev_hostile && wait_for absent /sys/bus/mdev/drivers/mdev_hostile && wait_for absent $P; }
+
+is "$(load plain)" "0" "plain: registered"
+is "$(ls $T | tr '\n' ' ')" "faux_driver-1 faux_driver-2 " "plain: type directories"
+is "$(cat $T/faux_driver-1/name) $(cat $T/faux_driver-2/name)" "one 2" "plain: pretty_name, else sysfs_name"
+unload
+
+is "$(load zero-types)" "0" "zero types: registered"
+is "$(ls -A $T | wc -l) $(ls /sys/class/mdev_bus | grep -c mdev_hostile0)" "0 1" "zero types: empty mdev_supported_types, mdev_bus link"
+unload
+
+# sysfs_emit() cuts at PAGE_SIZE - 1 bytes, the newline first
+for n in 4094 4095 4096 5000; do
+	is "$(load long-name len=$n)" "0" "$n-byte pretty_name and device_api: registered"
+	want=$((n < 4095 ? n + 1 : 4095))
+	is "$(wc -c < $T/faux_driver-1/name) $(wc -c < $T/faux_driver-1/device_api)" "$want $want" \
+		"$n-byte strings: reads of $want bytes"
+	unload
+done
+
+is "$(load bytes-name)" "0" "pretty_name not UTF-8: registered"
+is "$(od -An -tx1 $T/faux_driver-1/name | tr -d ' \n')" "fffe2dc30a" "pretty_name not UTF-8: its bytes"
+unload
+
+is "$(load no-pretty-name)" "0" "no pretty_name: registered"
+is "$(cat $T/faux_driver-1/name)" "1" "no pretty_name: sysfs_name"
+unload
+
+# A NULL device_api or sysfs_name: upstream prints "(null)"; our core refuses the registration
+# (Documentation/differences.rst, point 7).
+r=$(load null-api)
+if [ $CORE = rs ]; then
+	is "$r $(ls $P | grep -c mdev_supported_types)" "-22 0" "NULL device_api: EINVAL, nothing registered"
+else
+	is "$r $(cat $T/faux_driver-1/device_api)" "0 (null)" "NULL device_api: upstream prints (null)"
+fi
+unload
+r=$(load null-sysfs-name)
+if [ $CORE = rs ]; then
+	is "$r $(ls $P | grep -c mdev_supported_types)" "-22 0" "NULL sysfs_name: EINVAL, nothing registered"
+else
+	is "$r $(ls $T | tr '\n' ' ')" "0 faux_driver-(null) faux_driver-1 " "NULL sysfs_name: upstream names it (null)"
+fi
+unload
+
+is "$(load max max=0)" "0" "max_instances 0: registered"
+is "$(cat $T/faux_driver-1/available_instances) $(w $T/faux_driver-1/create $U)" "0 $EUSERS" \
+	"max_instances 0: none available, create EUSERS"
+unload
+
+is "$(load max max=4294967295)" "0" "max_instances UINT_MAX: registered"
+is "$(cat $T/faux_driver-2/available_instances)" "4294967295" "max_instances UINT_MAX: available"
+is "$(w $T/faux_driver-2/create $U) $(cat $T/faux_driver-1/available_instances)" "OK 4294967294" \
+	"max_instances UINT_MAX: create takes one"
+w /sys/bus/mdev/devices/$U/remove 1 >/dev/null
+wait_eq $T/faux_driver-1/available_instances 4294967295
+is "$(cat $T/faux_driver-1/available_instances)" "4294967295" "max_instances UINT_MAX: back after remove"
+unload
+
+is "$(load get-available max=4294967295)" "0" "get_available UINT_MAX: registered"
+is "$(cat $T/faux_driver-1/available_instances)" "4294967295" "get_available UINT_MAX: shown as %u"
+is "$(w $T/faux_driver-1/create $U)" "OK" "get_available: the core does not count"
+w /sys/bus/mdev/devices/$U/remove 1 >/dev/null
+unload
+
+# probe's result reaches the writer as device_driver_attach() returns it
+for r in 1 -28 -19; do
+	case $r in 1) want="Operation not permitted" ;; -28) want=$ENOSPC ;; -19) want=$ENODEV ;; esac
+	is "$(load probe probe_ret=$r)" "0" "probe returns $r: registered"
+	is "$(w $T/faux_driver-1/create $U)" "$want" "probe returns $r: create fails with $want"
+	wait_eq $T/faux_driver-1/available_instances 4
+	is "$(ls /sys/bus/mdev/devices | wc -l) $(cat $T/faux_driver-1/available_instances)" "0 4" \
+		"probe returns $r: no device, no instance used"
+	unload
+done
+done_testing

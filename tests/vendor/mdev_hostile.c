@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A C vendor driver that passes edge cases <linux/mdev.h> allows, one scenario
+ * per load, so that a test can compare what each core makes of them. The parent
+ * is the faux device mdev_hostile0; the result of mdev_register_parent() is the
+ * read-only parameter "result", and the module stays loaded either way.
+ *
+ * Scenarios (parameter "scenario"): plain, zero-types, long-name (pretty_name
+ * and device_api of "len" bytes), bytes-name (a pretty_name that is not
+ * UTF-8), no-pretty-name, null-api, null-sysfs-name, max (max_instances
+ * "max"), get-available (get_available returns "max"), probe (probe returns
+ * "probe_ret").
+ */
+#include <linux/device/faux.h>
+#include <linux/mdev.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static char *scenario = "plain";
+module_param(scenario, charp, 0444);
+MODULE_PARM_DESC(scenario, "what to register");
+static unsigned int len = 4095;
+module_param(len, uint, 0444);
+MODULE_PARM_DESC(len, "length of the long strings");
+static unsigned int max = 4;
+module_param(max, uint, 0444);
+MODULE_PARM_DESC(max, "max_instances, or what get_available returns");
+static int probe_ret;
+module_param(probe_ret, int, 0444);
+MODULE_PARM_DESC(probe_ret, "what probe returns");
+static int result = 1;
+module_param(result, int, 0444);
+MODULE_PARM_DESC(result, "what mdev_register_parent() returned");
+
+static struct faux_device *fdev;
+static struct mdev_parent parent;
+static struct mdev_type type1 = { .sysfs_name = "1", .pretty_name = "one" };
+static struct mdev_type type2 = { .sysfs_name = "2" };
+static struct mdev_type *types[] = { &type1, &type2 };
+static char *long_str;
+
+static int hostile_probe(struct mdev_device *mdev)
+{
+	return probe_ret;
+}
+
+static void hostile_remove(struct mdev_device *mdev)
+{
+}
+
+static unsigned int hostile_get_available(struct mdev_type *mtype)
+{
+	return max;
+}
+
+static struct mdev_driver hostile_driver = {
+	.device_api = "vfio-pci",
+	.driver = {
+		.name = "mdev_hostile",
+		.owner = THIS_MODULE,
+	},
+	.probe = hostile_probe,
+	.remove = hostile_remove,
+};
+
+/* Sets up the driver and types for the scenario; returns the number of types. */
+static int hostile_setup(void)
+{
+	hostile_driver.max_instances = 4;
+	if (!strcmp(scenario, "zero-types"))
+		return 0;
+	if (!strcmp(scenario, "long-name")) {
+		long_str = kmalloc(len + 1, GFP_KERNEL);
+		if (!long_str)
+			return -ENOMEM;
+		memset(long_str, 'x', len);
+		long_str[len] = '\0';
+		type1.pretty_name = long_str;
+		hostile_driver.device_api = long_str;
+	} else if (!strcmp(scenario, "bytes-name")) {
+		type1.pretty_name = "\xff\xfe-\xc3";
+	} else if (!strcmp(scenario, "no-pretty-name")) {
+		type1.pretty_name = NULL;
+	} else if (!strcmp(scenario, "null-sysfs-name")) {
+		type2.sysfs_name = NULL;
+	} else if (!strcmp(scenario, "max")) {
+		hostile_driver.max_instances = max;
+	} else if (!strcmp(scenario, "get-available")) {
+		hostile_driver.get_available = hostile_get_available;
+	} else if (strcmp(scenario, "probe") && strcmp(scenario, "plain") &&
+		   strcmp(scenario, "null-api")) {
+		return -EINVAL;
+	}
+	return ARRAY_SIZE(types);
+}
+
+static int __init hostile_init(void)
+{
+	int nr, ret;
+
+	nr = hostile_setup();
+	if (nr < 0) {
+		kfree(long_str);
+		return nr;
+	}
+	fdev = faux_device_create("mdev_hostile0", NULL, NULL);
+	if (!fdev) {
+		kfree(long_str);
+		return -ENODEV;
+	}
+	ret = mdev_register_driver(&hostile_driver);
+	if (ret) {
+		faux_device_destroy(fdev);
+		kfree(long_str);
+		return ret;
+	}
+	/* mdev_register_driver() refuses it; a driver can still clear it after */
+	if (!strcmp(scenario, "null-api"))
+		hostile_driver.device_api = NULL;
+	result = mdev_register_parent(&parent, &fdev->dev, &hostile_driver,
+				      types, nr);
+	pr_info("mdev_hostile: %s: mdev_register_parent() = %d\n", scenario,
+		result);
+	return 0;
+}
+
+static void __exit hostile_exit(void)
+{
+	if (!result)
+		mdev_unregister_parent(&parent);
+	mdev_unregister_driver(&hostile_driver);
+	faux_device_destroy(fdev);
+	kfree(long_str);
+}
+
+module_init(hostile_init);
+module_exit(hostile_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mdev vendor driver with edge cases, for tests");

@@ -140,6 +140,22 @@ pub(crate) struct PtrList<P, const M: usize>([*const P; M]);
 // SAFETY: The pointers lead to `'static` tables that are never written.
 unsafe impl<P, const M: usize> Sync for PtrList<P, M> {}
 
+/// A [`PtrList`] of `M` entries: `&raw const $item` for each `$x` of `$src`, then NULL.
+macro_rules! ptr_list {
+    ($src:expr, |$x:ident| $item:expr) => {{
+        let src = $src;
+        assert!(M == src.len() + 1);
+        let mut l = [ptr::null(); M];
+        let mut i = 0;
+        while i < src.len() {
+            let $x = &src[i];
+            l[i] = &raw const $item;
+            i += 1;
+        }
+        PtrList(l)
+    }};
+}
+
 /// The attributes of a group, of kobjects whose attributes are `A`.
 pub(crate) struct AttrList<A, const M: usize>(PtrList<bindings::attribute, M>, PhantomData<A>);
 
@@ -149,14 +165,7 @@ unsafe impl<A, const M: usize> Sync for AttrList<A, M> {}
 impl<A, const M: usize> AttrList<A, M> {
     /// The list of `attrs`; `M` is one more than their number.
     pub(crate) const fn new<const N: usize>(attrs: &'static [Attribute<A>; N]) -> Self {
-        assert!(M == N + 1);
-        let mut l = [ptr::null(); M];
-        let mut i = 0;
-        while i < N {
-            l[i] = &raw const attrs[i].raw;
-            i += 1;
-        }
-        Self(PtrList(l), PhantomData)
+        Self(ptr_list!(attrs, |a| a.raw), PhantomData)
     }
 }
 
@@ -218,14 +227,7 @@ unsafe impl<T, const M: usize> Sync for Groups<T, M> {}
 impl<T, const M: usize> Groups<T, M> {
     /// The list of `groups`; `M` is one more than their number.
     pub(crate) const fn new<const N: usize>(groups: &'static [Group<T>; N]) -> Self {
-        assert!(M == N + 1);
-        let mut l = [ptr::null(); M];
-        let mut i = 0;
-        while i < N {
-            l[i] = &raw const groups[i].0;
-            i += 1;
-        }
-        Self(PtrList(l), PhantomData)
+        Self(ptr_list!(groups, |g| g.0), PhantomData)
     }
 
     /// The C `attribute_group **`, as `struct device::groups` takes it.

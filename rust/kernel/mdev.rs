@@ -92,15 +92,12 @@ impl Page<'_> {
     }
 }
 
+/// What does not fit in `PAGE_SIZE - 1` bytes is cut, as `sysfs_emit()` cuts it.
 impl fmt::Write for Page<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self
-            .len
-            .checked_add(s.len())
-            .filter(|&end| end < self.buf.len())
-            .ok_or(fmt::Error)?;
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
+        let n = s.len().min(self.buf.len() - 1 - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
         Ok(())
     }
 }

@@ -52,6 +52,13 @@ is "$leak" "$want" "create: instances leaked by failures (C core: 1, documented)
 	printf '%s ' "$k:$c$(dmesg | grep -c "'$u'.*kobject_release")"
 	[ $((k % 25)) = 0 ] && echo
 done </tmp/failnth-create; echo; } | sed 's/^/# /'
+# and whether the count comes back later (a slow release) or not (a leak)
+if [ "$leak" != "$want" ]; then
+	read -r t0 _ </proc/uptime
+	wait_for reads $T/available_instances $((MAX - want)) || wait_for reads $T/available_instances $((MAX - want))
+	read -r t1 _ </proc/uptime
+	echo "# after $((${t1%.*} - ${t0%.*})) s more: $(cat $T/available_instances) available"
+fi
 
 # --- register
 w $CTL "unregister 0" >/dev/null

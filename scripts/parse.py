@@ -4,7 +4,9 @@
 
 Guest tests print TAP behind an "@@<name>: " prefix; KUnit results come as "@@kunit: " KTAP.
 Every kernel report (KASAN, BUG, WARNING, lockdep, Oops, panic, kmemleak, refcount) is a
-failure, and so is a boot that never prints "@@done". Usage: parse.py LOG... ; prints one
+failure, and so is a boot that never prints "@@done", except a WARNING that a test announced
+with the TAP comment "# expect WARNING <file>": the next WARNING at <file> and the lines up to its
+"---[ end trace" are then part of the test, and an announced WARNING that never comes fails. Usage: parse.py LOG... ; prints one
 line per result, the failures' names again, and a final "N passed, N failed[, N skipped]";
 exits 1 on any failure.
 """
@@ -24,6 +26,8 @@ def parse(path, res):
     lines = open(path, errors="replace").read().splitlines()
     boots, done = set(), set()
     last = None
+    expected = []  # (test, file) of announced WARNINGs not yet seen
+    in_expected = False
     for i, raw in enumerate(lines):
         line = raw.rstrip("\r")
         if "@@" in line:
@@ -35,6 +39,10 @@ def parse(path, res):
                 done.add(body[5:].strip())
                 continue
             name, _, rest = body.partition(": ")
+            m = re.match(r"^# expect WARNING (\S+)$", rest)
+            if m:
+                expected.append((name, m.group(1)))
+                continue
             if name == "kmemleak":
                 if rest.startswith("unreferenced object") or not last or not last[1].startswith("kmemleak"):
                     res.append(("fail", f"kmemleak: {rest}", []))
@@ -64,9 +72,22 @@ def parse(path, res):
                 last[2].append(rest)
             continue
         text = TS.sub("", line)
+        if in_expected:
+            in_expected = "---[ end trace" not in text
+            continue
+        # "WARNING: <file>:<line> at <function>" (7.3) or "WARNING: CPU: ... at <file>:<line>"
+        w = next((e for e in expected if text.startswith("WARNING:")
+                  and re.search(r"(^WARNING: | at )(\S*/)?" + re.escape(e[1]) + r":\d", text)), None)
+        if w:
+            expected.remove(w)
+            res.append(("pass", f"{w[0]}: the announced WARNING at {w[1]}", []))
+            in_expected = True
+            continue
         if REPORT.search(text):
             ctx = [TS.sub("", l) for l in lines[max(0, i - 3):i + 12]]
             res.append(("fail", f"kernel report in {path}: {text.strip()}", ctx))
+    for name, f in expected:
+        res.append(("fail", f"{name}: the announced WARNING at {f} did not come ({path})", []))
     for b in sorted(boots - done) or ([] if boots else ["(none)"]):
         tail = [TS.sub("", l) for l in lines[-25:]]
         res.append(("fail", f"boot {b} did not complete ({path})", tail))

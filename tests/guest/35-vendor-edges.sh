@@ -91,4 +91,30 @@ for r in 1 -28 -19; do
 		"probe returns $r: no device, no instance used"
 	unload
 done
+
+# Vendor bugs. Our core refuses each with a WARN and changes nothing (Documentation/
+# differences.rst, point 1); upstream's core has no check: a second registration of a parent or a
+# device adds its sysfs directories again (duplicate names) and a second unregistration deletes a
+# list entry twice, so these run on our core only.
+R2=/sys/module/mdev_hostile/parameters/result2
+if [ $CORE = rs ]; then
+	echo "# expect WARNING mdev_registry.rs"
+	is "$(load double-register) $(cat $R2)" "0 -17" "the same parent twice: EEXIST, WARN"
+	is "$(ls $T | tr '\n' ' ')" "faux_driver-1 faux_driver-2 " "the same parent twice: first registration intact"
+	unload
+	echo "# expect WARNING mdev_registry.rs"
+	is "$(load same-device) $(cat $R2)" "0 -17" "a second parent on the same device: EEXIST, WARN"
+	is "$(w $T/faux_driver-1/create $U)" "OK" "a second parent on the same device: first registration works"
+	w /sys/bus/mdev/devices/$U/remove 1 >/dev/null
+	unload
+	echo "# expect WARNING mdev_registry.rs"
+	is "$(load unregister-unknown)" "0" "unregister of a parent never registered: WARN"
+	is "$(ls $T | tr '\n' ' ')" "faux_driver-1 faux_driver-2 " "unregister of a parent never registered: nothing touched"
+	unload
+	echo "# expect WARNING mdev_registry.rs"
+	is "$(load double-unregister)" "0" "unregister twice: WARN"
+	is "$(ls $P | grep -c mdev_supported_types) $(ls /sys/class/mdev_bus | grep -c mdev_hostile0)" "0 0" \
+		"unregister twice: parent gone once"
+	unload
+fi
 done_testing

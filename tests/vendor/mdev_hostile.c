@@ -9,7 +9,9 @@
  * and device_api of "len" bytes), bytes-name (a pretty_name that is not
  * UTF-8), no-pretty-name, null-api, null-sysfs-name, max (max_instances
  * "max"), get-available (get_available returns "max"), probe (probe returns
- * "probe_ret").
+ * "probe_ret"); and vendor bugs, with the second call's result in "result2":
+ * double-register, same-device (a second parent on the same device),
+ * double-unregister, unregister-unknown (a parent never registered).
  */
 #include <linux/device/faux.h>
 #include <linux/mdev.h>
@@ -32,9 +34,13 @@ MODULE_PARM_DESC(probe_ret, "what probe returns");
 static int result = 1;
 module_param(result, int, 0444);
 MODULE_PARM_DESC(result, "what mdev_register_parent() returned");
+static int result2 = 1;
+module_param(result2, int, 0444);
+MODULE_PARM_DESC(result2, "what the second call returned, if it returns a value");
 
 static struct faux_device *fdev;
-static struct mdev_parent parent;
+static struct mdev_parent parent, other;
+static bool registered;
 static struct mdev_type type1 = { .sysfs_name = "1", .pretty_name = "one" };
 static struct mdev_type type2 = { .sysfs_name = "2" };
 static struct mdev_type *types[] = { &type1, &type2 };
@@ -89,7 +95,11 @@ static int hostile_setup(void)
 	} else if (!strcmp(scenario, "get-available")) {
 		hostile_driver.get_available = hostile_get_available;
 	} else if (strcmp(scenario, "probe") && strcmp(scenario, "plain") &&
-		   strcmp(scenario, "null-api")) {
+		   strcmp(scenario, "null-api") &&
+		   strcmp(scenario, "double-register") &&
+		   strcmp(scenario, "same-device") &&
+		   strcmp(scenario, "double-unregister") &&
+		   strcmp(scenario, "unregister-unknown")) {
 		return -EINVAL;
 	}
 	return ARRAY_SIZE(types);
@@ -122,12 +132,28 @@ static int __init hostile_init(void)
 				      types, nr);
 	pr_info("mdev_hostile: %s: mdev_register_parent() = %d\n", scenario,
 		result);
+	registered = !result;
+	if (!registered)
+		return 0;
+	if (!strcmp(scenario, "double-register"))
+		result2 = mdev_register_parent(&parent, &fdev->dev,
+					       &hostile_driver, types, nr);
+	else if (!strcmp(scenario, "same-device"))
+		result2 = mdev_register_parent(&other, &fdev->dev,
+					       &hostile_driver, types, nr);
+	else if (!strcmp(scenario, "unregister-unknown"))
+		mdev_unregister_parent(&other);
+	if (!strcmp(scenario, "double-unregister")) {
+		mdev_unregister_parent(&parent);
+		mdev_unregister_parent(&parent);
+		registered = false;
+	}
 	return 0;
 }
 
 static void __exit hostile_exit(void)
 {
-	if (!result)
+	if (registered)
 		mdev_unregister_parent(&parent);
 	mdev_unregister_driver(&hostile_driver);
 	faux_device_destroy(fdev);

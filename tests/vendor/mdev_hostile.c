@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A C vendor driver that passes edge cases <linux/mdev.h> allows, one scenario
- * per load, so that a test can compare what each core makes of them. The parent
- * is the faux device mdev_hostile0; the result of mdev_register_parent() is the
- * read-only parameter "result", and the module stays loaded either way.
+ * at a time, so that a test can compare what each core makes of them. The
+ * parent is the faux device mdev_hostile0. Writing the parameter "scenario"
+ * unregisters the previous scenario's parent and registers the new one (the
+ * other parameters are read then); the result of mdev_register_parent() is the
+ * read-only parameter "result".
  *
- * Scenarios (parameter "scenario"): plain, zero-types, long-name (pretty_name
+ * Scenarios: plain, zero-types, long-name (pretty_name
  * and device_api of "len" bytes), bytes-name (a pretty_name that is not
  * UTF-8), no-pretty-name, null-api, null-sysfs-name, max (max_instances
  * "max"), get-available (get_available returns "max"), probe (probe returns
@@ -19,17 +21,15 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-static char *scenario = "plain";
-module_param(scenario, charp, 0444);
-MODULE_PARM_DESC(scenario, "what to register");
+static char scenario[32] = "plain";
 static unsigned int len = 4095;
-module_param(len, uint, 0444);
+module_param(len, uint, 0644);
 MODULE_PARM_DESC(len, "length of the long strings");
 static unsigned int max = 4;
-module_param(max, uint, 0444);
+module_param(max, uint, 0644);
 MODULE_PARM_DESC(max, "max_instances, or what get_available returns");
 static int probe_ret;
-module_param(probe_ret, int, 0444);
+module_param(probe_ret, int, 0644);
 MODULE_PARM_DESC(probe_ret, "what probe returns");
 static int result = 1;
 module_param(result, int, 0444);
@@ -40,9 +40,8 @@ MODULE_PARM_DESC(result2, "what the second call returned, if it returns a value"
 
 static struct faux_device *fdev;
 static struct mdev_parent parent, other;
-static bool registered;
-static struct mdev_type type1 = { .sysfs_name = "1", .pretty_name = "one" };
-static struct mdev_type type2 = { .sysfs_name = "2" };
+static bool ready, registered;
+static struct mdev_type type1, type2;
 static struct mdev_type *types[] = { &type1, &type2 };
 static char *long_str;
 
@@ -73,6 +72,16 @@ static struct mdev_driver hostile_driver = {
 /* Sets up the driver and types for the scenario; returns the number of types. */
 static int hostile_setup(void)
 {
+	/* fresh types: the C core initialises their kobjects at each registration */
+	memset(&type1, 0, sizeof(type1));
+	memset(&type2, 0, sizeof(type2));
+	type1.sysfs_name = "1";
+	type1.pretty_name = "one";
+	type2.sysfs_name = "2";
+	kfree(long_str);
+	long_str = NULL;
+	hostile_driver.device_api = "vfio-pci";
+	hostile_driver.get_available = NULL;
 	hostile_driver.max_instances = 4;
 	if (!strcmp(scenario, "zero-types"))
 		return 0;
@@ -105,26 +114,19 @@ static int hostile_setup(void)
 	return ARRAY_SIZE(types);
 }
 
-static int __init hostile_init(void)
+/* Unregisters what the last scenario left registered and runs "scenario". */
+static int hostile_run(void)
 {
-	int nr, ret;
+	int nr;
 
+	if (registered)
+		mdev_unregister_parent(&parent);
+	registered = false;
+	result = 1;
+	result2 = 1;
 	nr = hostile_setup();
-	if (nr < 0) {
-		kfree(long_str);
+	if (nr < 0)
 		return nr;
-	}
-	fdev = faux_device_create("mdev_hostile0", NULL, NULL);
-	if (!fdev) {
-		kfree(long_str);
-		return -ENODEV;
-	}
-	ret = mdev_register_driver(&hostile_driver);
-	if (ret) {
-		faux_device_destroy(fdev);
-		kfree(long_str);
-		return ret;
-	}
 	/* mdev_register_driver() refuses it; a driver can still clear it after */
 	if (!strcmp(scenario, "null-api"))
 		hostile_driver.device_api = NULL;
@@ -149,6 +151,47 @@ static int __init hostile_init(void)
 		registered = false;
 	}
 	return 0;
+}
+
+static int scenario_set(const char *val, const struct kernel_param *kp)
+{
+	strscpy(scenario, val, sizeof(scenario));
+	strim(scenario);
+	return ready ? hostile_run() : 0;
+}
+
+static int scenario_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", scenario);
+}
+
+static const struct kernel_param_ops scenario_ops = {
+	.set = scenario_set,
+	.get = scenario_get,
+};
+module_param_cb(scenario, &scenario_ops, NULL, 0644);
+MODULE_PARM_DESC(scenario, "what to register; a write runs it");
+
+static int __init hostile_init(void)
+{
+	int ret;
+
+	fdev = faux_device_create("mdev_hostile0", NULL, NULL);
+	if (!fdev)
+		return -ENODEV;
+	hostile_driver.device_api = "vfio-pci";
+	ret = mdev_register_driver(&hostile_driver);
+	if (ret) {
+		faux_device_destroy(fdev);
+		return ret;
+	}
+	ready = true;
+	ret = hostile_run();
+	if (ret) {
+		mdev_unregister_driver(&hostile_driver);
+		faux_device_destroy(fdev);
+	}
+	return ret;
 }
 
 static void __exit hostile_exit(void)

@@ -28,8 +28,8 @@ wait_for() {
 	read -r _u _ < /proc/uptime; _t0=${_u%.*}
 	while ! "$@" >/dev/null 2>&1; do
 		read -r _u _ < /proc/uptime
-		if [ $((${_u%.*} - _t0)) -ge 60 ]; then
-			echo "# wait_for: gave up after 60 s: $*"
+		if [ $((${_u%.*} - _t0)) -ge "${WAIT_S:-60}" ]; then
+			echo "# wait_for: gave up after ${WAIT_S:-60} s: $*"
 			return 1
 		fi
 		sleep 0.1

@@ -6,7 +6,9 @@
 #   make demo|shell  show the core at work (UDEV=1: also udev/mdevctl autostart) / guest shell
 #   make bench       both cores side by side on a non-sanitizer kernel, on the wall clock and on
 #                    an instruction clock (tables in build/bench; PROFILE=1: also perf profiles)
-#   make intree-patch  the in-tree version as a patch against KSRC (default: the cached source)
+#   make intree-series the in-tree version as a git format-patch series against pristine 7.3.4
+#                    in build/series, checked with git am and checkpatch (make check builds
+#                    each prefix and boots the tip)
 # Variables: KDIR, O, LLVM (as Kbuild users expect), EXTRA_TESTS=<dir>, T=<globs>, INTREE=0,
 # ACCEL=kvm|tcg.
 ifneq ($(KERNELRELEASE),)
@@ -14,7 +16,7 @@ include $(src)/Kbuild
 else
 export KDIR O LLVM EXTRA_TESTS T CLIPPY INTREE UDEV PROFILE ACCEL
 
-.PHONY: all modules check quick bench demo shell deps kernel intree-patch clean
+.PHONY: all modules check quick bench demo shell deps kernel intree-series clean
 all modules:
 	@bash scripts/check.sh build
 check:
@@ -31,8 +33,9 @@ deps:
 	@bash scripts/deps.sh
 kernel:
 	@bash scripts/kernel.sh debug
-intree-patch:
-	@bash scripts/intree.sh patch "$${KSRC:-}" build/mdev-rs-intree.patch
+intree-series:
+	@bash scripts/deps.sh && bash scripts/series.sh gen build/series >/dev/null && \
+		bash scripts/series.sh check build/series && echo "series in build/series"
 clean:
 	rm -rf build
 endif

@@ -23,20 +23,20 @@
 
 mod mdev_device;
 mod mdev_gate;
-#[cfg(MDEV_RS_KUNIT)]
+#[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
 mod mdev_kunit;
 mod mdev_registry;
 mod mdev_sysfs;
 mod mdev_uevent;
 mod mdev_uuid;
-#[path = "rust/kernel/mod.rs"]
-mod rust_kernel;
+#[path = "rust/kernel/mod.rs"] // out-of-tree only
+mod rust_kernel; // out-of-tree only
 
+use crate::rust_kernel::mdev_bus::Bus;
 use kernel::prelude::*;
 use mdev_device::MdevCore;
-use rust_kernel::{mdev_bus::Bus, mdev_vendor::export_mdev_abi};
 
-module! {
+crate::rust_kernel::mdev_vendor::module_mdev_core! {
     type: MdevModule,
     name: "mdev_rs",
     authors: ["mdev-rs developers"],
@@ -44,7 +44,7 @@ module! {
     license: "GPL",
 }
 
-export_mdev_abi!(mdev_registry::Parents);
+crate::rust_kernel::mdev_vendor::export_mdev_abi!(mdev_registry::Parents);
 
 struct MdevModule {
     /// Dropped last, once every device is released.
@@ -55,7 +55,7 @@ impl kernel::Module for MdevModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         mdev_device::init();
         mdev_registry::init();
-        #[cfg(MDEV_RS_KUNIT)]
+        #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
         mdev_uevent::tests_hook::init();
         let bus = Bus::register()?;
         mdev_registry::add_compat_class()?;

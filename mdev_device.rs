@@ -2,17 +2,17 @@
 
 //! The lifecycle of mdev devices: create, remove, release, and the instance count.
 
+use crate::rust_kernel::{
+    kobject::SelfRemove,
+    live_count::LiveCount,
+    mdev_bus::{self as mdev, Bus, DeviceState, Released},
+};
 use crate::{
     mdev_gate::{ParentShared, RegState},
     mdev_sysfs::{self, TypeLinks},
     mdev_uuid::{parse_remove, Uuid},
-    rust_kernel::{
-        kobject::SelfRemove,
-        mdev_bus::{self as mdev, Bus, DeviceState, Released},
-        sync::LiveCount,
-    },
 };
-use core::sync::atomic::Ordering;
+use core::{ptr, sync::atomic::Ordering};
 use kernel::{
     device::Device,
     prelude::*,
@@ -130,7 +130,7 @@ pub(crate) fn account(shared: &ParentShared, dev: &Device) -> Result {
     {
         return Err(EUSERS);
     }
-    match uuids.try_create_and_insert(key, mdev::raw_dev(dev) as usize, GFP_KERNEL) {
+    match uuids.try_create_and_insert(key, ptr::from_ref::<Device>(dev) as usize, GFP_KERNEL) {
         Ok(_) => Ok(()),
         Err(e) => {
             if shared.counted {

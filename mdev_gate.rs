@@ -3,16 +3,15 @@
 //! A parent's registration and its gate: creates and removes enter it while it is open, and
 //! unregistration closes it and waits for them to leave.
 
+use crate::rust_kernel::{
+    gate::{Gate, GateState, GateUser},
+    kobject::CompatClass,
+    mdev_bus as mdev,
+    mdev_vendor::{dev_info_const, DrvInfo, VendorDriver, VendorTypes},
+};
 use crate::{
     mdev_device::MdevCore,
     mdev_sysfs::{TypeDirs, TypeLinks},
-    rust_kernel::{
-        gate::{Gate, GateState, GateUser},
-        kobject::CompatClass,
-        mdev_bus as mdev,
-        mdev_vendor::{DrvInfo, VendorDriver, VendorTypes},
-        print::dev_info_const,
-    },
 };
 use core::{ptr, sync::atomic::AtomicU32};
 use kernel::{device::Device, prelude::*, sync::aref::ARef};
@@ -66,7 +65,7 @@ impl ParentShared {
         info: DrvInfo,
         key: usize,
     ) -> Result<impl PinInit<Self, Error>> {
-        let dev = mdev::raw_dev(&view.dev) as usize;
+        let dev = ptr::from_ref::<Device>(&view.dev) as usize;
         let types = TypeDirs::new(view.types.len())?;
         Ok(try_pin_init!(Self {
             counted: info.counted,

@@ -2,17 +2,16 @@
 
 //! The registry of parents, their registration and their unregistration.
 
+use crate::rust_kernel::{
+    kobject::CompatClass,
+    mdev_bus::{self as mdev, RawParent},
+    mdev_vendor::{dev_info_const, Core, Vendor},
+};
 use crate::{
     mdev_device::{device_core, remove_common},
     mdev_gate::{ParentShared, RegView},
     mdev_sysfs::TypeDirs,
     mdev_uevent::{self, State},
-    rust_kernel::{
-        kobject::CompatClass,
-        mdev_bus::{self as mdev, RawParent},
-        mdev_vendor::{Core, Vendor},
-        print::dev_info_const,
-    },
 };
 use core::ptr;
 use kernel::{
@@ -137,7 +136,7 @@ pub(crate) struct Parents;
 impl Core for Parents {
     fn register_parent(vendor: Vendor, dev: &Device) -> Result {
         let key = vendor.key() as usize;
-        let dev_key = mdev::raw_dev(dev) as usize;
+        let dev_key = ptr::from_ref::<Device>(dev) as usize;
         let mut reg = REGISTRY.lock();
         if kernel::warn_on!(reg.contains(key) || reg.has_dev(dev_key)) {
             return Err(EEXIST);

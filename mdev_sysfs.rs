@@ -3,14 +3,14 @@
 //! sysfs objects of the mdev core: the `mdev_supported_types` kset, the type directories with
 //! their attributes, the `remove` device attribute and the links between devices and types.
 
+use crate::rust_kernel::kobject::{
+    self, driver_string, AttrList, Attribute, DeviceAttribute, DeviceStore, Group, Groups, KType,
+    KobjOps, Kobject, KobjectRef, Kset, Page, SelfRemove,
+};
 use crate::{
     mdev_device::{create, LIVE},
     mdev_gate::ParentShared,
     mdev_uuid::parse_create,
-    rust_kernel::kobject::{
-        self, driver_string, AttrList, Attribute, DeviceAttribute, DeviceStore, Group, Groups,
-        KType, KobjOps, Kobject, KobjectRef, Kset, Page, SelfRemove,
-    },
 };
 use core::sync::atomic::Ordering;
 use kernel::{
@@ -156,7 +156,7 @@ impl TypeDirs {
     }
 
     /// The name of registered type directory `i`.
-    #[cfg(MDEV_RS_KUNIT)]
+    #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
     pub(crate) fn dir_name(&self, i: usize) -> Option<&CStr> {
         self.dirs.get(i)?.name()
     }

@@ -30,7 +30,7 @@ impl State {
 /// reference, so the parent cannot be freed while the event is built, whatever the vendor driver
 /// has done with its references. As in the C core, a failure to send is not reported.
 pub(crate) fn send(dev: &ARef<Device>, state: State) {
-    #[cfg(MDEV_RS_KUNIT)]
+    #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
     if kernel::kunit::in_kunit_test() {
         tests_hook::record(dev, state);
     }
@@ -38,7 +38,7 @@ pub(crate) fn send(dev: &ARef<Device>, state: State) {
 }
 
 /// Records what [`send`] saw, for the KUnit tests.
-#[cfg(MDEV_RS_KUNIT)]
+#[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
 pub(crate) mod tests_hook {
     use super::*;
 
@@ -66,7 +66,7 @@ pub(crate) mod tests_hook {
 
     pub(super) fn record(dev: &ARef<Device>, state: State) {
         *LAST.lock() = Some(Seen {
-            dev: crate::rust_kernel::mdev_bus::raw_dev(dev) as usize,
+            dev: core::ptr::from_ref::<Device>(dev) as usize,
             state,
             refs: crate::rust_kernel::mdev_vendor::kref_read(dev),
         });

@@ -13,17 +13,19 @@
 //! `/sys/kernel/debug/mtty_rs/control` unregisters and registers parents at run time:
 //! `unregister <n|all>`, `register <n|all>` and `cycle <n|all> [times]`.
 
-// The vendor API, `kernel::mdev` in tree; out of tree each driver crate includes it with the
-// bindings it needs. A driver need not use all of it.
-#[path = "../rust/kernel/bindings.rs"]
-mod bindings;
-#[path = "../rust/kernel/device.rs"]
-mod device;
-#[allow(dead_code, unreachable_pub)]
-#[path = "../rust/kernel/mdev.rs"]
-mod mdev;
-#[path = "../rust/kernel/sync.rs"]
-mod sync;
+// Out of tree, the crate includes the vendor API (`kernel::mdev`) and what it needs. // out-of-tree only
+#[path = "../rust/kernel/bindings.rs"] // out-of-tree only
+mod bindings; // out-of-tree only
+#[path = "../rust/kernel/device.rs"] // out-of-tree only
+mod device; // out-of-tree only
+#[allow(dead_code, unreachable_pub)] // out-of-tree only
+#[path = "../rust/kernel/kobject.rs"] // out-of-tree only
+mod kobject; // out-of-tree only
+#[path = "../rust/kernel/live_count.rs"] // out-of-tree only
+mod live_count; // out-of-tree only
+#[allow(dead_code, unreachable_pub)] // out-of-tree only
+#[path = "../rust/kernel/mdev.rs"] // out-of-tree only
+mod mdev; // out-of-tree only
 
 use core::fmt::Write;
 use kernel::{

@@ -96,6 +96,9 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 	kunit=kunit.filter_glob=mdev_rs*
 	case $plan in rs | intree) FILTER=$filter matches_filter "$plan/kunit" || kunit=kunit.enable=0 ;;
 	bench) kunit=kunit.enable=0 mem=2048 ;; esac
+	# Built in, the order of initcalls shows the core's level (tests/guest/05-*); their lines
+	# are KERN_DEBUG, so in the log buffer but not on the console.
+	[ "$plan" = intree ] && kunit="$kunit initcall_debug log_buf_len=4M"
 	# No 5-level paging: identify_cpu() clears the CPU feature bits, pgtable_l5_enabled() among
 	# them, and a KASAN check in an interrupt inside that window takes the direct map (ff11...)
 	# for a wild address: 4 of 11 boots with -cpu max under TCG, 0 of 42 with la57=off.
@@ -226,14 +229,17 @@ start rs "$KOBJ_D" "$OUT/initramfs-debug.cpio"
 # cached source tree, so not with KDIR=.
 case ${INTREE:-1}:${KDIR:-} in 1:)
 	if wants intree; then
+		# The kernel of the in-tree series (scripts/series.sh), whose checks come first.
 		echo "@@boot intree-build" >"$OUT/intree.log"
-		if KOBJ_I=$(kernel intree 2>"$OUT/intree-build.log"); then
-			echo "@@intree-build: ok 1 - in-tree kernel build, core built in (VFIO_MDEV_RUST=y)" >>"$OUT/intree.log"
-			initramfs "$OUT/initramfs-intree.cpio" "$KOBJ_I" "$KOBJ_I/drivers/vfio/mdev/rust"
+		rm -f "$OUT/series.tap"
+		KOBJ_I=$(kernel intree 2>"$OUT/intree-build.log") && r=ok || r="not ok"
+		[ -f "$OUT/series.tap" ] && sed 's/^/@@intree-build: /' "$OUT/series.tap" >>"$OUT/intree.log"
+		echo "@@intree-build: $r $(($(grep -c '^\(not \)\?ok' "$OUT/series.tap" 2>/dev/null || echo 0) + 1)) - in-tree kernel build of the series, core and C sample mtty built in" >>"$OUT/intree.log"
+		if [ "$r" = ok ]; then
+			initramfs "$OUT/initramfs-intree.cpio" "$KOBJ_I" "$KOBJ_I/samples/vfio-mdev"
 			start intree "$KOBJ_I" "$OUT/initramfs-intree.cpio"
 		else
 			cat "$OUT/intree-build.log" >&2
-			echo "@@intree-build: not ok 1 - in-tree kernel build" >>"$OUT/intree.log"
 		fi
 		echo "@@done intree-build" >>"$OUT/intree.log"
 		logs+=("$OUT/intree.log")
@@ -251,7 +257,11 @@ wants bench && BENCHLOG=$OUT/console-bench.log
 fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 [ $fail = 0 ] || log "a boot failed to run"
-BENCHLOG=$BENCHLOG bash "$TOP/tests/host/run.sh" >"$OUT/host.log" 2>&1 || true
+# The in-tree shard that ran KUnit, for kunit.py.
+INTREE_KUNIT_LOG=
+for f in "$OUT"/console-intree*.log; do grep -q '@@kunit:' "$f" 2>/dev/null && INTREE_KUNIT_LOG=$f; done
+BENCHLOG=$BENCHLOG INTREE_KUNIT_LOG=$INTREE_KUNIT_LOG KUNITPY=$(series_git)/tools/testing/kunit/kunit.py \
+	bash "$TOP/tests/host/run.sh" >"$OUT/host.log" 2>&1 || true
 logs+=("$OUT/host.log")
 log "finished in $(($(date +%s) - t0)) s on $ACCEL_USED; consoles in $OUT"
 [ -s "$OUT/restarted" ] && log "booted twice after a hang before init: $(tr '\n' ' ' <"$OUT/restarted")"

@@ -12,7 +12,7 @@ SUDO=
 
 BINDGEN_VERSION=0.72.1
 PKGS="rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang1-19 libclang-19-dev
-      bc flex bison libelf-dev libssl-dev cpio busybox-static xz-utils make gcc libc6-dev linux-libc-dev python3 kmod"
+      bc flex bison libelf-dev libssl-dev cpio busybox-static xz-utils make gcc libc6-dev linux-libc-dev python3 kmod git perl"
 # `deps.sh bench` adds what `make bench` needs for its plot, and perf for PROFILE=1.
 [ "${1:-}" = bench ] && PKGS="$PKGS python3-matplotlib"
 [ "${1:-}" = bench ] && [ "${PROFILE:-0}" = 1 ] && PKGS="$PKGS linux-perf"

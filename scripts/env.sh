@@ -9,10 +9,9 @@ export LIBCLANG_PATH
 # The kernel must be built by the rustc whose rust-src it compiles `core` from.
 KMAKE_TOOLS=(LLVM="${LLVM:--19}" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 	BINDGEN="${BINDGEN:-$HOME/.cargo/bin/bindgen}" CLIPPY_DRIVER=/usr/bin/clippy-driver)
-# The tree every kernel and module is built from: SRC_TARBALL unpacked, plus the in-tree files of
-# scripts/intree.sh, which change nothing unless VFIO_MDEV_RUST is set (kernel.sh makes it).
+# The tree the out-of-tree kernels and modules are built from: SRC_TARBALL unpacked.
 build_src() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/linux-source-7.3"; }
-# The pristine drivers/vfio/mdev of SRC_TARBALL, as a tree holding only that directory.
-pristine_src() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/pristine/linux-source-7.3"; }
+# A git repository of SRC_TARBALL (tag v7.3.4): the in-tree series is committed and built there.
+series_git() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/series/linux-source-7.3"; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "error: $*" >&2; exit 1; }

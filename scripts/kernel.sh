@@ -4,13 +4,13 @@
 #   debug   sanitizers (config/debug.config): our core's runs
 #   ref     no sanitizers, fault injection (config/ref.config): upstream's runs in make check
 #   bench   no sanitizers (config/bench.config): make bench
-#   intree  debug with our core built in (config/intree.config); its first build starts from
-#           a copy of the debug build, and every call refreshes the core's files and rebuilds
-#           incrementally.
-# Prints the build directory on stdout. Every flavour builds from one source tree (build_src in
-# env.sh), so the intree build can start from the debug build's objects. The cache
-# key covers the source version, the config fragments and the toolchain: a module-only change
-# never rebuilds a kernel.
+#   intree  debug with our core built in (config/intree.config), built from the tip of the
+#           in-tree series (scripts/series.sh) in its git tree; every call writes the series to
+#           $OUT/series, checks it (TAP in $OUT/series.tap: git am, checkpatch, each prefix
+#           built) and rebuilds incrementally.
+# Prints the build directory on stdout. The other flavours build from one source tree
+# (build_src in env.sh). The cache key covers the source version, the config fragments and
+# the toolchain: a module-only change never rebuilds a kernel.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 flavour=${1:-debug}
@@ -19,17 +19,11 @@ flavour=${1:-debug}
 
 ver=$(stat -c %s-%Y "$SRC_TARBALL")
 tree=$(build_src)
-pristine=$(pristine_src)
 if [ ! -f "$tree/Makefile" ]; then
 	log "unpacking $SRC_TARBALL"
-	rm -rf "$CACHE/src-$ver"; mkdir -p "$CACHE/src-$ver"
+	rm -rf "$tree"; mkdir -p "$CACHE/src-$ver"
 	tar -C "$CACHE/src-$ver" -xf "$SRC_TARBALL"
 fi
-if [ ! -f "$pristine/drivers/vfio/mdev/mdev_core.c" ]; then
-	rm -rf "${pristine%/*}"; mkdir -p "${pristine%/*}"
-	tar -C "${pristine%/*}" -xf "$SRC_TARBALL" linux-source-7.3/drivers/vfio/mdev
-fi
-bash "$TOP/scripts/intree.sh" apply "$tree"
 
 frags() {	# frags FLAVOUR: its config fragments
 	echo "$TOP/config/base.config"
@@ -37,21 +31,20 @@ frags() {	# frags FLAVOUR: its config fragments
 	echo "$TOP/config/$1.config"
 }
 key() {	# key FLAVOUR
-	{ echo "$ver"; cat $(frags "$1"); /usr/bin/rustc --version
+	{ echo "$ver"; [ "$1" = intree ] && echo series; cat $(frags "$1"); /usr/bin/rustc --version
 		clang-19 --version | head -1; "${KMAKE_TOOLS[3]#BINDGEN=}" --version; } | sha256sum | cut -c1-12
 }
 mapfile -t frags < <(frags "$flavour")
 obj=$CACHE/kbuild-$flavour-$(key "$flavour")
 if [ -f "$obj/.mdev-rs-ok" ] && [ "$flavour" != intree ]; then echo "$obj"; exit 0; fi
 
-if [ "$flavour" = intree ] && [ ! -f "$obj/.config" ]; then
-	dbg=$CACHE/kbuild-debug-$(key debug)
-	if [ -f "$dbg/.mdev-rs-ok" ]; then
-		log "intree kernel: starting from a copy of $dbg"
-		rm -rf "$obj.tmp"; cp -a "$dbg" "$obj.tmp"; rm -f "$obj.tmp/.mdev-rs-ok"; mv "$obj.tmp" "$obj"
-	fi
-fi
 mkdir -p "$obj"
+if [ "$flavour" = intree ]; then
+	tree=$(series_git)
+	bash "$TOP/scripts/series.sh" gen "$OUT/series" >/dev/null
+	cat "${frags[@]}" >"$obj/fragments.config"
+	bash "$TOP/scripts/series.sh" check "$OUT/series" "$obj" >"$OUT/series.tap"
+fi
 cat "${frags[@]}" > "$obj/.config"
 mk=(make -C "$tree" O="$obj" "${KMAKE_TOOLS[@]}" -j"$(nproc)")
 "${mk[@]}" -s olddefconfig >"$obj/config.log" 2>&1 || { cat "$obj/config.log" >&2; die "olddefconfig failed"; }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Code lines (no blank or comment lines) of the core against the C core it replaces, counted the
-# same way; for Rust without items under #[cfg(MDEV_RS_KUNIT)] (tests) and mdev_kunit.rs.
+# same way; for Rust without items under #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)] (tests) and mdev_kunit.rs.
 # Usage: scripts/loc.sh [KERNEL_SOURCE]
 set -eo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,7 +10,7 @@ count() {	# count FILE...: code lines, skipping /* */ blocks, // lines and test-
 	awk '
 	skip_next { skip_next = 0; if ($0 ~ /\{[[:space:]]*$/) { depth = 1; skipping = 1 } ; next }
 	skipping { n1 = gsub(/\{/, "{"); n2 = gsub(/\}/, "}"); depth += n1 - n2; if (depth <= 0) skipping = 0; next }
-	/^[[:space:]]*#\[cfg\(MDEV_RS_KUNIT\)\]/ { skip_next = 1; next }
+	/^[[:space:]]*#\[cfg\(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST\)\]/ { skip_next = 1; next }
 	/^[[:space:]]*\/\*/ { if ($0 !~ /\*\//) incomment = 1; next }
 	incomment { if ($0 ~ /\*\//) incomment = 0; next }
 	/^[[:space:]]*$/ || /^[[:space:]]*(\/\/|\*)/ { next }

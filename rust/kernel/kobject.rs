@@ -10,7 +10,8 @@
 //! [`KType`]) and served by `T`'s [`KobjOps`] methods. Beside them: device attributes, links,
 //! and compatibility classes.
 
-use super::{bindings, device::raw_dev};
+use super::bindings;
+use super::device::RawDevice as _; // out-of-tree only
 use core::{
     fmt,
     marker::PhantomData,
@@ -75,6 +76,31 @@ pub(crate) struct Page<'a> {
 }
 
 impl Page<'_> {
+    /// The page `buf` of a `show()` callback, empty.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must be valid for writes of `PAGE_SIZE` bytes for `'b`.
+    pub(crate) unsafe fn from_raw<'b>(buf: *mut c_char) -> Page<'b> {
+        // SAFETY: By the function's safety requirements.
+        let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+        // INVARIANT: `buf` is the sysfs page, empty.
+        Page {
+            buf,
+            len: 0,
+            raw: None,
+        }
+    }
+
+    /// The return value of `show()` for `res`: the length written (or the result of a C
+    /// callback, see [`Self::fill_raw`]), or the errno.
+    pub(crate) fn finish(&self, res: Result) -> isize {
+        match res {
+            Ok(()) => self.raw.unwrap_or(self.len as isize),
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
     /// Appends bytes, cut at the end of the page.
     pub(crate) fn push(&mut self, s: &[u8]) {
         let n = s.len().min(PAGE_SIZE - 1 - self.len);
@@ -99,10 +125,6 @@ impl Page<'_> {
     /// result of the read, unchanged, as C sysfs attributes pass it on.
     pub(crate) fn fill_raw(&mut self, f: impl FnOnce(*mut c_char) -> isize) {
         self.raw = Some(f(self.buf.as_mut_ptr().cast()));
-    }
-
-    fn result(&self) -> isize {
-        self.raw.unwrap_or(self.len as isize)
     }
 }
 
@@ -425,7 +447,7 @@ impl<T: KobjOps> Kobject<T> {
     }
 
     /// The name, while in sysfs.
-    #[cfg(MDEV_RS_KUNIT)]
+    #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
     pub(crate) fn name(&self) -> Option<&CStr> {
         // SAFETY: A kobject in sysfs has a name, a C string that lives while it is, which the
         // borrow of `self` does not outlive in callers that keep it registered.
@@ -443,7 +465,7 @@ impl<T: KobjOps> Kobject<T> {
             bindings::sysfs_add_link_to_group(
                 self.raw(),
                 group.as_char_ptr(),
-                &raw mut (*raw_dev(dev)).kobj,
+                &raw mut (*dev.as_raw()).kobj,
                 name.as_char_ptr(),
             )
         })
@@ -471,7 +493,7 @@ impl<T: KobjOps> Kobject<T> {
         // SAFETY: Both kobjects are live and in sysfs; `name` is a C string.
         to_result(unsafe {
             bindings::sysfs_create_link(
-                &raw mut (*raw_dev(dev)).kobj,
+                &raw mut (*dev.as_raw()).kobj,
                 self.raw(),
                 name.as_char_ptr(),
             )
@@ -482,7 +504,7 @@ impl<T: KobjOps> Kobject<T> {
 /// Removes `<dev>/<name>`, a link made by [`Kobject::link_from`], if present.
 pub(crate) fn remove_link(dev: &Device, name: &CStr) {
     // SAFETY: `dev` is a valid device; removing an absent link is harmless.
-    unsafe { bindings::sysfs_remove_link(&raw mut (*raw_dev(dev)).kobj, name.as_char_ptr()) };
+    unsafe { bindings::sysfs_remove_link(&raw mut (*dev.as_raw()).kobj, name.as_char_ptr()) };
 }
 
 /// A counted reference to a [`Kobject<T>`], which keeps it and its owner alive.
@@ -581,7 +603,7 @@ impl<T: KobjOps> Kset<T> {
         let ret = unsafe {
             match bindings::kobject_set_name(kobj, c"%s".as_char_ptr(), name.as_char_ptr()) {
                 0 => {
-                    (*kobj).parent = &raw mut (*raw_dev(dev)).kobj;
+                    (*kobj).parent = &raw mut (*dev.as_raw()).kobj;
                     (*kobj).ktype = &ktype.0;
                     bindings::kset_register(self.raw())
                 }
@@ -718,17 +740,9 @@ unsafe extern "C" fn show<T: KobjOps>(
     // SAFETY: Guaranteed by the caller.
     let (k, owner, which) = unsafe { target::<T>(kobj, a) };
     // SAFETY: sysfs hands `show()` a writable buffer of `PAGE_SIZE` bytes.
-    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
-    // INVARIANT: `buf` is the sysfs page, empty.
-    let mut page = Page {
-        buf,
-        len: 0,
-        raw: None,
-    };
-    from_result(|| {
-        k.data.show(owner, which, &mut page)?;
-        Ok(page.result())
-    })
+    let mut page = unsafe { Page::from_raw(buf) };
+    let res = k.data.show(owner, which, &mut page);
+    page.finish(res)
 }
 
 /// `sysfs_ops::store` of a [`KType<T>`].
@@ -786,7 +800,7 @@ impl SelfRemove<'_> {
     /// Removes the file, `device_remove_file_self()`; `false` if another writer did.
     pub(crate) fn remove(&self) -> bool {
         // SAFETY: Called from the store callback of `attr` on `dev` (see `device_store()`).
-        unsafe { bindings::device_remove_file_self(raw_dev(self.dev), self.attr) }
+        unsafe { bindings::device_remove_file_self(self.dev.as_raw(), self.attr) }
     }
 }
 
@@ -819,7 +833,7 @@ unsafe extern "C" fn device_store<T: DeviceStore>(
 pub(crate) fn driver_string(dev: &Device) -> &CStr {
     // SAFETY: `dev` is valid; the result is a C string that lives as long as the device's
     // driver, bus or class is bound, which callers keep for the borrow of `dev`.
-    unsafe { CStr::from_char_ptr(bindings::dev_driver_string(raw_dev(dev))) }
+    unsafe { CStr::from_char_ptr(bindings::dev_driver_string(dev.as_raw())) }
 }
 
 /// A compatibility class, `/sys/class/<name>/` with links to devices of another subsystem.
@@ -846,13 +860,13 @@ impl CompatClass {
     /// Creates the link `<name>/<dev_name(dev)>`.
     pub(crate) fn create_link(&self, dev: &Device) -> Result {
         // SAFETY: The class is registered and `dev` is valid.
-        to_result(unsafe { bindings::class_compat_create_link(self.0.as_ptr(), raw_dev(dev)) })
+        to_result(unsafe { bindings::class_compat_create_link(self.0.as_ptr(), dev.as_raw()) })
     }
 
     /// Removes the link of `dev`, if any.
     pub(crate) fn remove_link(&self, dev: &Device) {
         // SAFETY: The class is registered and `dev` is valid.
-        unsafe { bindings::class_compat_remove_link(self.0.as_ptr(), raw_dev(dev)) }
+        unsafe { bindings::class_compat_remove_link(self.0.as_ptr(), dev.as_raw()) }
     }
 }
 
@@ -871,7 +885,7 @@ pub(crate) fn uevent_change(dev: &Device, env: &CStr) {
     // call, which only reads them.
     unsafe {
         bindings::kobject_uevent_env(
-            &raw mut (*raw_dev(dev)).kobj,
+            &raw mut (*dev.as_raw()).kobj,
             bindings::kobject_action_KOBJ_CHANGE,
             envp.as_mut_ptr(),
         )

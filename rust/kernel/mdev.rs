@@ -20,9 +20,9 @@
 //! last type is released. The [`DriverRegistration`] waits for those releases when it is
 //! dropped, so neither the memory nor this code goes away while a release may run.
 
-use super::{bindings, device::raw_dev, sync::LiveCount};
+use super::device::RawDevice as _; // out-of-tree only
+use super::{bindings, live_count::LiveCount};
 use core::{
-    fmt,
     marker::PhantomData,
     ptr::{self, NonNull},
     sync::atomic::{AtomicUsize, Ordering},
@@ -31,7 +31,6 @@ use kernel::{
     device::Device,
     error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_char, c_int, c_uint, c_void},
-    page::PAGE_SIZE,
     prelude::*,
     str::CStrExt,
     sync::{aref::ARef, Arc},
@@ -66,41 +65,9 @@ impl Mdev<'_> {
     }
 }
 
-/// A sysfs `show` buffer of one page; write to it with `write!`.
-pub struct Page<'a> {
-    buf: &'a mut [u8],
-    len: usize,
-}
-
-impl Page<'_> {
-    /// # Safety
-    ///
-    /// `buf` must be valid for writes of `PAGE_SIZE` bytes for the returned lifetime.
-    unsafe fn from_raw<'b>(buf: *mut c_char) -> Page<'b> {
-        // SAFETY: By the function's safety requirements.
-        let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
-        Page { buf, len: 0 }
-    }
-
-    /// The `show` return value for `res`: the length written, or the errno. The last byte of
-    /// the page stays free, as `sysfs_emit()` leaves it.
-    fn finish(&self, res: Result) -> isize {
-        match res {
-            Ok(()) => self.len as isize,
-            Err(e) => e.to_errno() as isize,
-        }
-    }
-}
-
-/// What does not fit in `PAGE_SIZE - 1` bytes is cut, as `sysfs_emit()` cuts it.
-impl fmt::Write for Page<'_> {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let n = s.len().min(self.buf.len() - 1 - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
-    }
-}
+/// A sysfs `show` buffer of one page; write to it with `write!`. What does not fit in
+/// `PAGE_SIZE - 1` bytes is cut, as `sysfs_emit()` cuts it.
+pub(crate) use super::kobject::Page;
 
 /// An mdev vendor driver.
 ///
@@ -508,7 +475,7 @@ impl<T: Driver> Registration<T> {
         let ret = unsafe {
             bindings::mdev_register_parent(
                 &raw mut mem.parent,
-                raw_dev(&dev),
+                dev.as_raw(),
                 drv.raw(),
                 mem.ptrs.as_mut_ptr(),
                 nr,

@@ -7,6 +7,7 @@
 //! A core allocates each mdev device with [`Bus::alloc`] together with its own per-device state,
 //! a [`DeviceState`]; the state is dropped when the device's last reference is gone.
 
+use super::device::RawDevice as _; // out-of-tree only
 use super::{bindings, kobject::Groups, mdev_vendor::VendorType};
 use core::{
     marker::PhantomData,
@@ -133,8 +134,6 @@ fn to_mdev(dev: *mut bindings::device) -> *mut bindings::mdev_device {
     dev.cast()
 }
 
-pub(crate) use super::device::raw_dev;
-
 /// The registered `mdev` bus and the cache of its devices, with state `S`.
 ///
 /// # Invariants
@@ -227,7 +226,7 @@ impl<S: DeviceState> Bus<S> {
             bindings::INIT_LIST_HEAD(&raw mut (*mdev).next);
             let dev = &raw mut (*mdev).dev;
             bindings::device_initialize(dev);
-            (*dev).parent = raw_dev(parent);
+            (*dev).parent = parent.as_raw();
             (*dev).bus = &BUS.0;
             (*dev).release = Some(release::<S>);
             (*dev).groups = groups.as_raw().cast_mut();
@@ -249,8 +248,8 @@ impl<S: DeviceState> Drop for Bus<S> {
 
 /// Whether `dev` is a device of the `mdev` bus.
 pub(crate) fn is_mdev(dev: &Device) -> bool {
-    // SAFETY: `raw_dev(dev)` is valid; the bus pointer is only compared.
-    ptr::eq(unsafe { (*raw_dev(dev)).bus }, &BUS.0)
+    // SAFETY: `dev.as_raw()` is valid; the bus pointer is only compared.
+    ptr::eq(unsafe { (*dev.as_raw()).bus }, &BUS.0)
 }
 
 /// The state of an mdev device allocated with state `S`; `None` for other devices.
@@ -264,27 +263,27 @@ pub(crate) unsafe fn state<S: DeviceState>(dev: &Device) -> Option<&S> {
     }
     // SAFETY: The device is an `Alloc<S>` (caller guarantee) whose state is initialised until
     // its release, which the borrow of `dev` precedes.
-    Some(unsafe { (*raw_dev(dev).cast::<Alloc<S>>()).state.assume_init_ref() })
+    Some(unsafe { (*dev.as_raw().cast::<Alloc<S>>()).state.assume_init_ref() })
 }
 
 /// `mdev->uuid` of a device of the bus.
 pub(crate) fn guid(dev: &Device) -> Option<[u8; 16]> {
     // SAFETY: A device of the bus is embedded in an `mdev_device`, whose UUID is set before the
     // device is shared.
-    is_mdev(dev).then(|| unsafe { (*to_mdev(raw_dev(dev))).uuid.b })
+    is_mdev(dev).then(|| unsafe { (*to_mdev(dev.as_raw())).uuid.b })
 }
 
 /// `mdev->active`, which the core keeps in step with its own state.
 pub(crate) fn active(dev: &Device) -> bool {
     // SAFETY: As in `guid()`; read once, as `READ_ONCE()` would.
-    is_mdev(dev) && unsafe { ptr::read_volatile(&raw const (*to_mdev(raw_dev(dev))).active) }
+    is_mdev(dev) && unsafe { ptr::read_volatile(&raw const (*to_mdev(dev.as_raw())).active) }
 }
 
 /// Sets `mdev->active`.
 pub(crate) fn set_active(dev: &Device, active: bool) {
     if is_mdev(dev) {
         // SAFETY: As in `active()`; written once, as `WRITE_ONCE()` would.
-        unsafe { ptr::write_volatile(&raw mut (*to_mdev(raw_dev(dev))).active, active) }
+        unsafe { ptr::write_volatile(&raw mut (*to_mdev(dev.as_raw())).active, active) }
     }
 }
 
@@ -373,13 +372,13 @@ pub(crate) unsafe fn unregister_driver(drv: *mut RawDriver) {
 /// `device_add()`.
 pub(crate) fn device_add(dev: &Device) -> Result {
     // SAFETY: `dev` is an initialised device, added once by its owner.
-    to_result(unsafe { bindings::device_add(raw_dev(dev)) })
+    to_result(unsafe { bindings::device_add(dev.as_raw()) })
 }
 
 /// `device_del()`.
 pub(crate) fn device_del(dev: &Device) {
     // SAFETY: `dev` was added by `device_add()` and is deleted once by its owner.
-    unsafe { bindings::device_del(raw_dev(dev)) }
+    unsafe { bindings::device_del(dev.as_raw()) }
 }
 
 /// Calls `f` for each child of `dev`, in the order they were added; `f` may remove the child.
@@ -397,5 +396,5 @@ pub(crate) fn for_each_child<F: FnMut(&Device)>(dev: &Device, mut f: F) {
         0
     }
     // SAFETY: `dev` is valid; `f` outlives the call.
-    unsafe { bindings::device_for_each_child(raw_dev(dev), (&raw mut f).cast(), Some(each::<F>)) };
+    unsafe { bindings::device_for_each_child(dev.as_raw(), (&raw mut f).cast(), Some(each::<F>)) };
 }

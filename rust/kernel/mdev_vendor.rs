@@ -6,6 +6,7 @@
 //!
 //! C header: [`include/linux/mdev.h`](srctree/include/linux/mdev.h)
 
+use super::device::RawDevice as _; // out-of-tree only
 use super::{
     bindings,
     kobject::Page,
@@ -20,17 +21,56 @@ use kernel::{
     str::CStrExt, //
 };
 
-pub(crate) use mdev::raw_dev;
-
 /// Reads the reference count of a device.
-#[cfg(MDEV_RS_KUNIT)]
+#[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
 pub(crate) fn kref_read(dev: &Device) -> u32 {
     // SAFETY: `dev` is a valid device for the duration of the call; the counter is read once,
     // as `kref_read()` does.
     let n = unsafe {
-        core::ptr::read_volatile(&raw const (*raw_dev(dev)).kobj.kref.refcount.refs.counter)
+        core::ptr::read_volatile(&raw const (*dev.as_raw()).kobj.kref.refcount.refs.counter)
     };
     n as u32
+}
+
+/// `dev_info(dev, msg)` of a constant message, printed without the formatting machinery of
+/// `dev_info!` (a registration prints two such lines; `make bench` counts the difference). The
+/// message must hold no `%`, which the macro checks at build time.
+#[macro_export]
+macro_rules! dev_info_const {
+    ($dev:expr, $msg:literal) => {{
+        const MSG: &::core::ffi::CStr = $msg;
+        const _: () = assert!(!$crate::rust_kernel::mdev_vendor::has_conversion(MSG));
+        let dev = $dev;
+        // SAFETY: `MSG` holds no `%` (asserted above).
+        unsafe { $crate::rust_kernel::mdev_vendor::dev_info_plain(dev, MSG) }
+    }};
+}
+pub(crate) use dev_info_const;
+
+/// Whether `s` holds a `%`, which `printk()` would read as a conversion.
+#[doc(hidden)]
+pub(crate) const fn has_conversion(s: &CStr) -> bool {
+    let b = s.to_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Prints `msg` with `_dev_info()`; use [`dev_info_const!`], which checks the message.
+///
+/// # Safety
+///
+/// `msg` holds no `%`.
+#[doc(hidden)]
+pub(crate) unsafe fn dev_info_plain(dev: &Device, msg: &'static CStr) {
+    // SAFETY: `dev` is a valid device; `msg` is a C string without a conversion (caller
+    // guarantee), so the format reads no argument.
+    unsafe { bindings::_dev_info(dev.as_raw(), msg.as_char_ptr()) }
 }
 
 /// A C string owned by a vendor driver, borrowed as the C core does.
@@ -131,7 +171,7 @@ impl Vendor {
                 c"&parent->unreg_sem".as_char_ptr(),
                 kernel::static_lock_class!().as_ptr(),
             );
-            (*parent).dev = raw_dev(dev);
+            (*parent).dev = dev.as_raw();
             (*parent).mdev_driver = drv;
             (*parent).types = self.types;
             (*parent).nr_types = self.nr_types;
@@ -293,13 +333,13 @@ impl VendorDriver {
     pub(crate) fn attach(&self, dev: &Device) -> Result {
         // SAFETY: The driver is valid (type invariants) and `dev` is a valid, added device.
         to_result(unsafe {
-            bindings::device_driver_attach(&raw mut (*self.0.as_ptr()).driver, raw_dev(dev))
+            bindings::device_driver_attach(&raw mut (*self.0.as_ptr()).driver, dev.as_raw())
         })
     }
 }
 
 /// Vendor parents and KUnit warning counters, for the core's KUnit suite.
-#[cfg(MDEV_RS_KUNIT)]
+#[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
 pub(crate) mod kunit {
     use super::*;
     use core::{
@@ -384,7 +424,7 @@ pub(crate) mod kunit {
             to_result(unsafe {
                 bindings::mdev_register_parent(
                     &raw mut (*m).parent,
-                    raw_dev(dev),
+                    dev.as_raw(),
                     &raw mut (*m).drv,
                     (&raw mut (*m).ptrs).cast(),
                     nr_types,
@@ -518,7 +558,22 @@ pub(crate) unsafe fn register_parent<C: Core>(
     }
 }
 
+/// `module!` for a core. Built in, the core initialises at `subsys_initcall` level, as the C
+/// core does, so that the bus exists before vendor drivers initialise; the fields must end with
+/// a comma.
+#[macro_export]
+macro_rules! module_mdev_core {
+    ($($field:tt)*) => {
+        #[cfg(MODULE)]
+        ::kernel::prelude::module! { $($field)* }
+        #[cfg(not(MODULE))]
+        ::kernel::prelude::module! { $($field)* initcall: "subsys", }
+    };
+}
+pub(crate) use module_mdev_core;
+
 /// Defines the functions of `include/linux/mdev.h` for a [`Core`]; `mdev_abi.c` exports them.
+#[macro_export]
 macro_rules! export_mdev_abi {
     ($core:ty) => {
         /// `mdev_register_driver()`.

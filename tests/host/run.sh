@@ -75,4 +75,11 @@ if [ -n "${KSRC:-}" ]; then
 	t "kernel-doc -Wall on the C files" bash -c '"$0" -none -Wall "$@" 2>&1 | grep -q . && exit 1 || exit 0' \
 		"$KSRC/scripts/kernel-doc" "${C[@]}"
 fi
+# In tree, kunit.py parses the KUnit output of the boot that ran the suite built in.
+if [ -f "${INTREE_KUNIT_LOG:-}" ] && [ -f "${KUNITPY:-}" ]; then
+	t "kunit.py parse: the built-in mdev_rs suite of the in-tree boot passes" bash -c '
+		python3 "$0" parse "$1" >"$2/kunitpy.txt" 2>&1 || exit 1
+		grep -Eq "Ran ([1-9][0-9]*) tests: passed: \1$" "$2/kunitpy.txt"' \
+		"$KUNITPY" "$INTREE_KUNIT_LOG" "$tmp"
+fi
 echo "@@done host"

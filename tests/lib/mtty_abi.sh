@@ -31,8 +31,12 @@ is "$(cat $T/$X-1/name)" "Single port serial" "$X-1 name"
 is "$(cat $T/$X-2/name)" "Dual port serial" "$X-2 name"
 is "$(cat $T/$X-1/available_instances)" "24" "$X-1 available"
 is "$(cat $T/$X-2/available_instances)" "12" "$X-2 available"
-ev_wait "^[0-9]* change ${P#/sys} .* registered\$"
-is "$(awk -v p="${P#/sys}" '$2 == "change" && $3 == p && $6 == "registered"' $EV | wc -l)" "1" "registered uevent on parent"
+if [ -n "$INTREE" ] && [ "$DRV" = mtty ]; then
+	ok "registered uevent on parent # SKIP mtty is built in: it registered at boot, before any listener"
+else
+	ev_wait "^[0-9]* change ${P#/sys} .* registered\$"
+	is "$(awk -v p="${P#/sys}" '$2 == "change" && $3 == p && $6 == "registered"' $EV | wc -l)" "1" "registered uevent on parent"
+fi
 
 # --- create
 is "$(w $T/$X-2/create "$U\n")" "OK" "create with echo (37 bytes)"

@@ -2,12 +2,11 @@
 
 //! Synchronisation primitives missing from `kernel::sync`.
 
-use super::bindings;
 use core::{
     ptr,
     sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
-use kernel::sync::Completion;
+use kernel::{bindings, sync::Completion};
 
 /// A count of objects whose release runs code of its owner (a module, a registration), so the
 /// owner can wait for the last release before that code or memory goes away.

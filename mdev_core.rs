@@ -42,6 +42,7 @@ crate::rust_kernel::mdev_vendor::module_mdev_core! {
     authors: ["mdev-rs developers"],
     description: "VFIO mediated device core (Rust)",
     license: "GPL",
+    alias: ["mdev"],
 }
 
 crate::rust_kernel::mdev_vendor::export_mdev_abi!(mdev_registry::Parents);

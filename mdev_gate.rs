@@ -110,22 +110,21 @@ impl ParentShared {
     }
 
     /// Marks `dev` inactive, enters the gate and takes `dev` off the device list, for its
-    /// removal; the errors and their order are the C core's.
+    /// removal; the errors are the C core's: `ENODEV` once unregistration has begun, which
+    /// removes the device, else `EAGAIN` while another remove has it or it is not yet listed.
     pub(crate) fn enter_take(
         &self,
         dev: &Device,
         core: &MdevCore,
     ) -> Result<(RegUser<'_>, ARef<Device>)> {
         let mut g = self.gate.lock();
-        // Not yet listed, or already taken by another remove or by unregistration.
+        if !g.is_open() {
+            return Err(ENODEV);
+        }
         if !mdev::active(dev) {
             return Err(EAGAIN);
         }
         mdev::set_active(dev, false);
-        // Once the gate is closed, unregistration removes it.
-        if !g.is_open() {
-            return Err(ENODEV);
-        }
         let dev = core.listed.access_mut(&mut g).take().ok_or(ENODEV)?;
         Ok((g.enter()?, dev))
     }

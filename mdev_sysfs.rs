@@ -170,8 +170,10 @@ impl TypeDirs {
         mut names: impl FnMut(usize) -> Option<&'a CStr>,
     ) -> Result {
         let this = owner.type_dirs();
+        // The C core's `kset_create_and_add()` fails with `ENOMEM` alone.
         this.kset
-            .add(owner, &KSET_KTYPE, dev, c"mdev_supported_types")?;
+            .add(owner, &KSET_KTYPE, dev, c"mdev_supported_types")
+            .map_err(|_| ENOMEM)?;
         let prefix = driver_string(dev);
         for (i, d) in this.dirs.iter().enumerate() {
             // `<prefix>-<name>` joined here and passed as "%s": with "%s-%s" the kobject core

@@ -169,6 +169,11 @@ check() {	# check OUT OBJ: TAP lines, numbered from 1
 		[ "$cnt" = 0 ] || echo "$t" | sed 's/^/# /'
 		ok "$cnt" "series: checkpatch.pl --strict ${p##*/}"
 	done
+	# kunit.py takes the core's .kunitconfig: every option it names is in the configuration.
+	(cd "$w/am" && python3 tools/testing/kunit/kunit.py config --arch=x86_64 \
+		--kunitconfig=drivers/vfio/mdev/rust --build_dir="$w/kunit" \
+		$(printf -- '--make_options %s ' "${KMAKE_TOOLS[@]}")) >"$w/kunit.log" 2>&1
+	ok $? "series: kunit.py config --kunitconfig=drivers/vfio/mdev/rust succeeds"
 	git -C "$G" worktree remove --force "$w/am"; rm -rf "$w"
 	# Each prefix, in order, built incrementally in OBJ; a built tree is remembered by its hash.
 	[ -n "$obj" ] || return 0

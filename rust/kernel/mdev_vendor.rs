@@ -159,7 +159,7 @@ impl Vendor {
 
     /// Initialises the vendor's `struct mdev_parent` fields, as the C core does, and reads what
     /// the core keeps of the driver; `EINVAL` if the driver has no `device_api` or a type is NULL
-    /// or has no `sysfs_name`.
+    /// or has no `sysfs_name`, `EEXIST` if two types have the same `sysfs_name`.
     pub(crate) fn init_parent(&self, dev: &Device) -> Result<(VendorTypes, DrvInfo)> {
         let parent = self.parent.as_ptr();
         let drv = self.drv.as_ptr();
@@ -196,6 +196,17 @@ impl Vendor {
         }
         if !ok {
             return Err(EINVAL);
+        }
+        // Two types of one name would make one directory twice: `EEXIST`, as sysfs fails it,
+        // but before anything is made.
+        let name = |i: usize| {
+            // SAFETY: The entries are valid (checked above), and so are their names.
+            unsafe { vendor_cstr((**self.types.add(i)).sysfs_name) }
+        };
+        for i in 0..self.nr_types as usize {
+            if name(i).is_some() && (0..i).any(|j| name(j) == name(i)) {
+                return Err(EEXIST);
+            }
         }
         // INVARIANT: Valid until unregistration (type invariants of `Self`).
         let types = VendorTypes {

@@ -64,6 +64,7 @@ if [ -n "${MODLOG:-}" ]; then
 	# The production module carries no KUnit suite; the build made for the suite does.
 	mods=${MODLOG%.log}
 	t "mdev_rs.ko holds no KUnit suite" bash -c "! readelf -SW '$mods/mdev_rs.ko' | grep -q kunit_test_suites"
+	t "mdev_rs.ko has the alias mdev" bash -c "[ \"\$(/sbin/modinfo -F alias '$mods/mdev_rs.ko')\" = mdev ]"
 	if [ -f "$mods-kunit/mdev_rs.ko" ]; then
 		t "the KUnit build of mdev_rs.ko holds the suite" \
 			bash -c "readelf -SW '$mods-kunit/mdev_rs.ko' | grep -q kunit_test_suites"

@@ -13,8 +13,14 @@
  * "max"), get-available (get_available returns "max"), probe (probe returns
  * "probe_ret"); and vendor bugs, with the second call's result in "result2":
  * double-register, same-device (a second parent on the same device),
- * double-unregister, unregister-unknown (a parent never registered).
+ * double-unregister, unregister-unknown (a parent never registered),
+ * null-types (a NULL type array), duplicate-name (two types named "1"),
+ * duplicate-type (one type twice), shared-types (the same type array for a
+ * second parent, on mdev_hostile1), unregister-in-remove (remove() calls
+ * mdev_unregister_parent() while its parent is unregistered). In every
+ * scenario remove() sleeps "remove_ms" ms, after a "mdev_hostile: remove" line.
  */
+#include <linux/delay.h>
 #include <linux/device/faux.h>
 #include <linux/mdev.h>
 #include <linux/module.h>
@@ -31,6 +37,9 @@ MODULE_PARM_DESC(max, "max_instances, or what get_available returns");
 static int probe_ret;
 module_param(probe_ret, int, 0644);
 MODULE_PARM_DESC(probe_ret, "what probe returns");
+static unsigned int remove_ms;
+module_param(remove_ms, uint, 0644);
+MODULE_PARM_DESC(remove_ms, "how long remove() sleeps");
 static int result = 1;
 module_param(result, int, 0444);
 MODULE_PARM_DESC(result, "what mdev_register_parent() returned");
@@ -38,11 +47,12 @@ static int result2 = 1;
 module_param(result2, int, 0444);
 MODULE_PARM_DESC(result2, "what the second call returned, if it returns a value");
 
-static struct faux_device *fdev;
+static struct faux_device *fdev, *fdev1;
 static struct mdev_parent parent, other;
-static bool ready, registered;
+static bool ready, registered, other_registered, unregister_in_remove;
 static struct mdev_type type1, type2;
 static struct mdev_type *types[] = { &type1, &type2 };
+static struct mdev_type *dup_types[] = { &type1, &type1 };
 static char *long_str;
 
 static int hostile_probe(struct mdev_device *mdev)
@@ -52,6 +62,10 @@ static int hostile_probe(struct mdev_device *mdev)
 
 static void hostile_remove(struct mdev_device *mdev)
 {
+	pr_info("mdev_hostile: remove\n");
+	msleep(remove_ms);
+	if (unregister_in_remove)
+		mdev_unregister_parent(&parent);
 }
 
 static unsigned int hostile_get_available(struct mdev_type *mtype)
@@ -103,12 +117,18 @@ static int hostile_setup(void)
 		hostile_driver.max_instances = max;
 	} else if (!strcmp(scenario, "get-available")) {
 		hostile_driver.get_available = hostile_get_available;
+	} else if (!strcmp(scenario, "duplicate-name")) {
+		type2.sysfs_name = "1";
 	} else if (strcmp(scenario, "probe") && strcmp(scenario, "plain") &&
 		   strcmp(scenario, "null-api") &&
 		   strcmp(scenario, "double-register") &&
 		   strcmp(scenario, "same-device") &&
 		   strcmp(scenario, "double-unregister") &&
-		   strcmp(scenario, "unregister-unknown")) {
+		   strcmp(scenario, "unregister-unknown") &&
+		   strcmp(scenario, "null-types") &&
+		   strcmp(scenario, "duplicate-type") &&
+		   strcmp(scenario, "shared-types") &&
+		   strcmp(scenario, "unregister-in-remove")) {
 		return -EINVAL;
 	}
 	return ARRAY_SIZE(types);
@@ -117,11 +137,16 @@ static int hostile_setup(void)
 /* Unregisters what the last scenario left registered and runs "scenario". */
 static int hostile_run(void)
 {
+	struct mdev_type **t = types;
 	int nr;
 
+	if (other_registered)
+		mdev_unregister_parent(&other);
+	other_registered = false;
 	if (registered)
 		mdev_unregister_parent(&parent);
 	registered = false;
+	unregister_in_remove = !strcmp(scenario, "unregister-in-remove");
 	result = 1;
 	result2 = 1;
 	nr = hostile_setup();
@@ -130,8 +155,12 @@ static int hostile_run(void)
 	/* mdev_register_driver() refuses it; a driver can still clear it after */
 	if (!strcmp(scenario, "null-api"))
 		hostile_driver.device_api = NULL;
+	if (!strcmp(scenario, "null-types"))
+		t = NULL;
+	else if (!strcmp(scenario, "duplicate-type"))
+		t = dup_types;
 	result = mdev_register_parent(&parent, &fdev->dev, &hostile_driver,
-				      types, nr);
+				      t, nr);
 	pr_info("mdev_hostile: %s: mdev_register_parent() = %d\n", scenario,
 		result);
 	registered = !result;
@@ -145,6 +174,11 @@ static int hostile_run(void)
 					       &hostile_driver, types, nr);
 	else if (!strcmp(scenario, "unregister-unknown"))
 		mdev_unregister_parent(&other);
+	if (!strcmp(scenario, "shared-types")) {
+		result2 = mdev_register_parent(&other, &fdev1->dev,
+					       &hostile_driver, types, nr);
+		other_registered = !result2;
+	}
 	if (!strcmp(scenario, "double-unregister")) {
 		mdev_unregister_parent(&parent);
 		mdev_unregister_parent(&parent);
@@ -179,26 +213,38 @@ static int __init hostile_init(void)
 	fdev = faux_device_create("mdev_hostile0", NULL, NULL);
 	if (!fdev)
 		return -ENODEV;
+	fdev1 = faux_device_create("mdev_hostile1", NULL, NULL);
+	if (!fdev1) {
+		ret = -ENODEV;
+		goto err_fdev;
+	}
 	hostile_driver.device_api = "vfio-pci";
 	ret = mdev_register_driver(&hostile_driver);
-	if (ret) {
-		faux_device_destroy(fdev);
-		return ret;
-	}
+	if (ret)
+		goto err_fdev1;
 	ready = true;
 	ret = hostile_run();
-	if (ret) {
-		mdev_unregister_driver(&hostile_driver);
-		faux_device_destroy(fdev);
-	}
+	if (ret)
+		goto err_driver;
+	return 0;
+
+err_driver:
+	mdev_unregister_driver(&hostile_driver);
+err_fdev1:
+	faux_device_destroy(fdev1);
+err_fdev:
+	faux_device_destroy(fdev);
 	return ret;
 }
 
 static void __exit hostile_exit(void)
 {
+	if (other_registered)
+		mdev_unregister_parent(&other);
 	if (registered)
 		mdev_unregister_parent(&parent);
 	mdev_unregister_driver(&hostile_driver);
+	faux_device_destroy(fdev1);
 	faux_device_destroy(fdev);
 	kfree(long_str);
 }

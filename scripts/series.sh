@@ -30,6 +30,18 @@ repo() {	# the repository of the pristine source, made once
 	git -C "$G" tag v7.3.4
 }
 
+worktree() {	# worktree NAME: a work tree of the repository at v7.3.4, clean, kept between runs
+	local d=${G%/*}/$1
+	if [ -e "$d/.git" ]; then
+		git -C "$d" am --abort >/dev/null 2>&1 || true
+		git -C "$d" checkout -q -f --detach v7.3.4 && git -C "$d" clean -q -fdx
+	else
+		git -C "$G" worktree prune; rm -rf "$d"
+		git -C "$G" worktree add -q --detach "$d" v7.3.4
+	fi
+	echo "$d"
+}
+
 # Placing files into the work tree W.
 abs() {	# abs NAME: rust/kernel/NAME, a kernel crate module
 	sed -e '/\/\/ out-of-tree only$/d' -e 's/pub(crate)/pub/g' -e 's/\$crate::rust_kernel::/$crate::/g' \
@@ -136,9 +148,7 @@ patches() {
 gen() {	# gen OUT
 	local out=$1
 	repo
-	WT=$(mktemp -d); W=$WT/tree
-	git -C "$G" worktree add -q --detach "$W" v7.3.4
-	trap 'git -C "$G" worktree remove --force "$W"; rm -rf "$WT"' EXIT
+	W=$(worktree gen)
 	patches
 	git -C "$G" update-ref refs/heads/series "$(git -C "$W" rev-parse HEAD)"
 	rm -rf "$out"; mkdir -p "$out"
@@ -158,23 +168,25 @@ check() {	# check OUT OBJ: TAP lines, numbered from 1
 	local -a commits
 	mapfile -t commits < <(git -C "$G" rev-list --reverse v7.3.4..series)
 	ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-	w=$(mktemp -d)
-	git -C "$G" worktree add -q --detach "$w/am" v7.3.4
-	git -C "$w/am" am -q $(ls "$out"/0*.patch | grep -v /0000-) >&2 || true
-	[ "$(git -C "$w/am" rev-parse HEAD^{tree})" = "$(git -C "$G" rev-parse series^{tree})" ]
+	w=$(mktemp -d); am=$(worktree am)
+	git -C "$am" am -q $(ls "$out"/0*.patch | grep -v /0000-) >&2 || true
+	# kunit.py takes the core's .kunitconfig: every option it names is in the configuration
+	# (beside the checks below, in the tree git am made).
+	(cd "$am" && python3 tools/testing/kunit/kunit.py config --arch=x86_64 \
+		--kunitconfig=drivers/vfio/mdev/rust --build_dir="$w/kunit" \
+		$(printf -- '--make_options %s ' "${KMAKE_TOOLS[@]}")) >"$w/kunit.log" 2>&1 &
+	local kpid=$!
+	[ "$(git -C "$am" rev-parse HEAD^{tree})" = "$(git -C "$G" rev-parse series^{tree})" ]
 	ok $? "series: git am of the ${#commits[@]} patches onto v7.3.4 gives the committed tree"
 	for p in $(ls "$out"/0*.patch | grep -v /0000-); do
-		t=$(cd "$w/am" && perl scripts/checkpatch.pl --strict -q "$p" 2>&1 || true)
+		t=$(cd "$am" && perl scripts/checkpatch.pl --strict -q "$p" 2>&1 || true)
 		cnt=$(echo "$t" | grep -cE '^(ERROR|WARNING|CHECK):' || true)
 		[ "$cnt" = 0 ] || echo "$t" | sed 's/^/# /'
 		ok "$cnt" "series: checkpatch.pl --strict ${p##*/}"
 	done
-	# kunit.py takes the core's .kunitconfig: every option it names is in the configuration.
-	(cd "$w/am" && python3 tools/testing/kunit/kunit.py config --arch=x86_64 \
-		--kunitconfig=drivers/vfio/mdev/rust --build_dir="$w/kunit" \
-		$(printf -- '--make_options %s ' "${KMAKE_TOOLS[@]}")) >"$w/kunit.log" 2>&1
+	wait $kpid
 	ok $? "series: kunit.py config --kunitconfig=drivers/vfio/mdev/rust succeeds"
-	git -C "$G" worktree remove --force "$w/am"; rm -rf "$w"
+	rm -rf "$w"
 	# Each prefix, in order, built incrementally in OBJ; a built tree is remembered by its hash.
 	[ -n "$obj" ] || return 0
 	mkdir -p "$obj/.series-built"
@@ -188,6 +200,7 @@ check() {	# check OUT OBJ: TAP lines, numbered from 1
 			if make -C "$G" O="$obj" "${KMAKE_TOOLS[@]}" -j"$(nproc)" -s olddefconfig all \
 					>"$obj/series-$c.log" 2>&1; then
 				touch "$obj/.series-built/$tree"
+				echo "$tree" >"$obj/.series-current"
 			else
 				grep -E -B2 -A6 'error(\[E[0-9]+\])?:|Error [0-9]' "$obj/series-$c.log" | head -30 | sed 's/^/# /'
 			fi
@@ -198,6 +211,10 @@ check() {	# check OUT OBJ: TAP lines, numbered from 1
 	git -C "$G" checkout -q -f --detach series
 }
 
+# One run at a time: the work trees and the branch `series` are shared.
+mkdir -p "${G%/*}"
+exec 9>"${G%/*}/series.lock"
+flock 9
 case ${1:-} in
 gen) gen "${2:?usage: series.sh gen OUT}" ;;
 check) check "${2:?usage: series.sh check OUT [OBJ]}" "${3:-}" ;;

@@ -2,6 +2,7 @@
 
 //! The lifecycle of mdev devices: create, remove, release, and the instance count.
 
+use crate::rust_kernel::compat::EUSERS; // out-of-tree only
 use crate::rust_kernel::{
     kobject::SelfRemove,
     live_count::LiveCount,
@@ -122,13 +123,10 @@ pub(crate) fn account(shared: &ParentShared, dev: &Device) -> Result {
         return Err(EEXIST);
     }
     let take = |n: u32| n.checked_sub(1);
-    if shared.counted
-        && shared
-            .avail
+    if shared.counted {
+        (shared.avail)
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, take)
-            .is_err()
-    {
-        return Err(EUSERS);
+            .map_err(|_| EUSERS)?;
     }
     match uuids.try_create_and_insert(key, ptr::from_ref::<Device>(dev) as usize, GFP_KERNEL) {
         Ok(_) => Ok(()),

@@ -16,8 +16,11 @@
 // Out of tree, the crate includes the vendor API (`kernel::mdev`) and what it needs. // out-of-tree only
 #[path = "../rust/kernel/bindings.rs"] // out-of-tree only
 mod bindings; // out-of-tree only
+#[path = "../rust/kernel/compat.rs"] // out-of-tree only
+mod compat;
 #[path = "../rust/kernel/device.rs"] // out-of-tree only
-mod device; // out-of-tree only
+mod device; // out-of-tree only // out-of-tree only
+use compat::EALREADY; // out-of-tree only
 #[allow(dead_code, unreachable_pub)] // out-of-tree only
 #[path = "../rust/kernel/kobject.rs"] // out-of-tree only
 mod kobject; // out-of-tree only
@@ -27,7 +30,7 @@ mod live_count; // out-of-tree only
 #[path = "../rust/kernel/mdev.rs"] // out-of-tree only
 mod mdev; // out-of-tree only
 
-use core::fmt::Write;
+use core::{borrow::Borrow, fmt::Write};
 use kernel::{
     debugfs, faux, new_mutex,
     prelude::*,
@@ -60,6 +63,11 @@ module! {
             description: "If > 0, core-side accounting with this limit instead of the port pool",
         },
     },
+}
+
+/// The value of a module parameter (a reference to it on Linux 7.2).
+fn param(v: impl Borrow<u32>) -> u32 {
+    *v.borrow()
 }
 
 static TYPES: [TypeInfo; 2] = [
@@ -179,7 +187,7 @@ trait Mode: Driver {
 
 impl Mode for Mtty {
     fn parent_data() -> Result<Arc<Pool>> {
-        let avail = Atomic::new(module_parameters::ports.value());
+        let avail = Atomic::new(param(module_parameters::ports.value()));
         Ok(Arc::new(Pool { avail }, GFP_KERNEL)?)
     }
 }
@@ -200,15 +208,17 @@ struct Slot<T: Mode> {
 impl<T: Mode> Slot<T> {
     fn register(&mut self, drv: &Arc<DriverRegistration<T>>) -> Result {
         if self.reg.is_some() {
-            return Err(EALREADY);
+            Err(EALREADY)?;
         }
+        #[allow(clippy::useless_asref)] // out-of-tree only
         let dev = self.dev.as_ref().as_ref();
         self.reg = Some(Registration::new(drv, dev, &TYPES, T::parent_data()?)?);
         Ok(())
     }
 
     fn unregister(&mut self) -> Result {
-        self.reg.take().map(drop).ok_or(EALREADY)
+        drop(self.reg.take().ok_or(EALREADY)?);
+        Ok(())
     }
 }
 
@@ -228,7 +238,7 @@ trait Control: Send {
 impl<T: Mode> Parents<T> {
     fn new(module: &'static ThisModule, max: u32) -> Result<Self> {
         let drv = DriverRegistration::<T>::new(module, max)?;
-        let n = module_parameters::nr_parents.value();
+        let n = param(module_parameters::nr_parents.value());
         let mut slots = KVec::with_capacity(n as usize, GFP_KERNEL)?;
         for i in 0..n {
             let name = CString::try_from_fmt(fmt!("mtty_rs{i}"))?;
@@ -295,7 +305,7 @@ struct MttySample {
 
 impl kernel::Module for MttySample {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let max = module_parameters::max_instances.value();
+        let max = param(module_parameters::max_instances.value());
         let parents: KBox<dyn Control> = if max > 0 {
             KBox::new(Parents::<Limited>::new(module, max)?, GFP_KERNEL)?
         } else {

@@ -10,6 +10,9 @@
 #   c       reference kernel (ref, no sanitizers): upstream's mdev.ko, tests/guest
 #   cvendor sanitizer kernel: upstream's mdev.ko with mtty_rs alone (the Rust vendor API)
 #   bench   reference kernel: tests/bench at tiny sizes (the bench code runs; no timing)
+#   rs72    Linux 7.2's sanitizer kernel, our core as a module: KUnit, the ABI checks with the
+#           C mtty and with mtty_rs, the C samples
+#   c72     the same kernel with its upstream mdev.ko: the same checks
 #   extra   sanitizer kernel: every executable of EXTRA_TESTS
 # With KDIR= every plan boots that kernel. `quick` is the inner loop: the rs boot with KUnit
 # and the ABI checks with the C and the Rust sample (T widens or narrows it).
@@ -27,11 +30,13 @@ TF=$(echo "${T:-*}" | tr ' ' ,)
 matches() { FILTER=$TF matches_filter "$1"; }
 plan_tests() {	# plan_tests PLAN: the names of the tests a boot of PLAN runs
 	local t
-	case $1 in rs | intree) echo "$1/kunit" ;; esac
+	case $1 in rs | intree | rs72) echo "$1/kunit" ;; esac
 	case $1 in
 	rs | c | intree) for t in "$TOP"/tests/guest/*; do echo "$1/${t##*/}"; done ;;
 	# The tests of mtty_rs, whose vendor API must be sound on the C core's delayed releases.
 	cvendor) for t in "$TOP"/tests/guest/{20,25,50,60}-*; do echo "$1/${t##*/}"; done ;;
+	# On 7.2, what shows the core works there: the ABI with both samples, the C samples.
+	rs72 | c72) for t in "$TOP"/tests/guest/{10,20,30}-*; do echo "$1/${t##*/}"; done ;;
 	bench) echo bench/run.sh ;;
 	extra) for t in "$EXTRA_TESTS"/*; do [ -f "$t" ] && [ -x "$t" ] && echo "extra/${t##*/}"; done ;;
 	esac
@@ -59,10 +64,11 @@ fi
 export KSRC
 
 modules() {	# modules NAME KOBJ [lint] [kunit]: build both modules for KOBJ into $OUT/mod-NAME;
-	# kunit: the build of mdev_rs.ko with its KUnit suite (MDEV_RS_KUNIT=1)
+	# kunit: the build of mdev_rs.ko with its KUnit suite (MDEV_RS_KUNIT=1). MSRC: the source
+	# tree of KOBJ (default KSRC).
 	local mod=$OUT/mod-$1 kobj=$2 lint=${3:-} kunit=${4:-} mk
 	if [ -n "${KDIR:-}" ]; then mk=(make -C "$KDIR"); [ -n "${O:-}" ] && mk+=(O="$O")
-	else mk=(make -C "$KSRC" O="$kobj"); fi
+	else mk=(make -C "${MSRC:-$KSRC}" O="$kobj"); fi
 	rm -rf "$mod"; mkdir -p "$mod"
 	# A copy, so the work tree stays clean.
 	cp -r "$TOP"/Kbuild "$TOP"/*.rs "$TOP"/*.c "$TOP"/samples "$TOP"/rust "$mod/"
@@ -94,7 +100,7 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 	# would add seconds to every boot. The bench loads mdev_rs.ko every round; its suite must
 	# not run (and leave work behind) in the timed boot.
 	kunit=kunit.filter_glob=mdev_rs*
-	case $plan in rs | intree) FILTER=$filter matches_filter "$plan/kunit" || kunit=kunit.enable=0 ;;
+	case $plan in rs | intree | rs72) FILTER=$filter matches_filter "$plan/kunit" || kunit=kunit.enable=0 ;;
 	bench) kunit=kunit.enable=0 mem=2048 ;; esac
 	# Built in, the order of initcalls shows the core's level (tests/guest/05-*); their lines
 	# are KERN_DEBUG, so in the log buffer but not on the console.
@@ -116,11 +122,11 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 		log "boot ${logf##*/console-}"
 		timeout -k 5 "${QEMU_TIMEOUT:-1200}" "${q[@]}" </dev/null >"$logf" 2>&1 &
 		pid=$!
-		while kill -0 $pid 2>/dev/null && ! grep -q '@@boot' "$logf" &&
+		while kill -0 $pid 2>/dev/null && ! grep -qs '@@boot' "$logf" &&
 			[ $(($(date +%s) - b)) -lt "${BOOT_HANG:-240}" ]; do
 			sleep 2
 		done
-		if [ $try = 1 ] && kill -0 $pid 2>/dev/null && ! grep -q '@@boot' "$logf"; then
+		if [ $try = 1 ] && kill -0 $pid 2>/dev/null && ! grep -qs '@@boot' "$logf"; then
 			kill $pid; wait $pid 2>/dev/null || true
 			echo "${logf##*/console-}" >>"$OUT/restarted"
 			log "boot ${logf##*/console-}: no init after ${BOOT_HANG:-240} s; booting it once more"
@@ -251,6 +257,17 @@ if wants c || wants bench; then
 	initramfs "$OUT/initramfs-ref.cpio" "$KOBJ_R" "$OUT/mod-$([ -n "${KDIR:-}" ] && echo debug || echo ref)"
 	start c "$KOBJ_R" "$OUT/initramfs-ref.cpio"
 	start bench "$KOBJ_R" "$OUT/initramfs-ref.cpio"
+fi
+# Linux 7.2: its sanitizer kernel, our modules built for it, one boot per core.
+if [ -z "${KDIR:-}" ] && { wants rs72 || wants c72; }; then
+	KOBJ_72=$(KVER=7.2 kernel debug)
+	MSRC=$(KVER=7.2 build_src) modules debug72 "$KOBJ_72" lint
+	export MODLOG72=$OUT/mod-debug72.log
+	kp=
+	if matches rs72/kunit; then MSRC=$(KVER=7.2 build_src) modules debug72-kunit "$KOBJ_72" "" kunit; kp=1; fi
+	KUNIT_MODDIR=${kp:+$OUT/mod-debug72-kunit} initramfs "$OUT/initramfs-72.cpio" "$KOBJ_72" "$OUT/mod-debug72"
+	start rs72 "$KOBJ_72" "$OUT/initramfs-72.cpio"
+	start c72 "$KOBJ_72" "$OUT/initramfs-72.cpio"
 fi
 BENCHLOG=
 wants bench && BENCHLOG=$OUT/console-bench.log

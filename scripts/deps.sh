@@ -17,7 +17,7 @@ PKGS="rustc-web rust-web-src rust-web-clippy clang-19 lld-19 llvm-19 libclang1-1
 [ "${1:-}" = bench ] && PKGS="$PKGS python3-matplotlib"
 [ "${1:-}" = bench ] && [ "${PROFILE:-0}" = 1 ] && PKGS="$PKGS linux-perf"
 BACKPORTS_PKGS="qemu-system-x86"
-SRC_PKG=linux-source-7.3
+SRC_PKG="linux-source-7.3 linux-source-7.2"
 
 need_pkgs() {
 	local missing=""

@@ -3,15 +3,20 @@
 CACHE=${MDEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdev-rs}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${MDEV_OUT:-$TOP/build}
-SRC_TARBALL=/usr/src/linux-source-7.3.tar.xz
+# The kernel a script works on: 7.3 (7.3.4) by default, or 7.2 (7.2.12) with KVER=7.2; each
+# from Debian's linux-source package.
+KVER=${KVER:-7.3}
+SRC_TARBALL=/usr/src/linux-source-$KVER.tar.xz
 LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 export LIBCLANG_PATH
 # The kernel must be built by the rustc whose rust-src it compiles `core` from.
 KMAKE_TOOLS=(LLVM="${LLVM:--19}" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
 	BINDGEN="${BINDGEN:-$HOME/.cargo/bin/bindgen}" CLIPPY_DRIVER=/usr/bin/clippy-driver)
 # The tree the out-of-tree kernels and modules are built from: SRC_TARBALL unpacked.
-build_src() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/linux-source-7.3"; }
-# A git repository of SRC_TARBALL (tag v7.3.4): the in-tree series is committed and built there.
-series_git() { echo "$CACHE/src-$(stat -c %s-%Y "$SRC_TARBALL")/series/linux-source-7.3"; }
+build_src() { echo "$CACHE/src-$(stat -c %s-%Y "/usr/src/linux-source-$KVER.tar.xz")/linux-source-$KVER"; }
+# A git repository of the 7.3 tarball (tag v7.3.4): the in-tree series is committed and built
+# there.
+SERIES_TARBALL=/usr/src/linux-source-7.3.tar.xz
+series_git() { echo "$CACHE/src-$(stat -c %s-%Y "$SERIES_TARBALL")/series/linux-source-7.3"; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 die() { echo "error: $*" >&2; exit 1; }

@@ -15,7 +15,8 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 flavour=${1:-debug}
 [ -f "$TOP/config/$flavour.config" ] || die "no config/$flavour.config"
-[ -f "$SRC_TARBALL" ] || die "$SRC_TARBALL missing: run scripts/deps.sh (linux-source-7.3 from trixie-backports)"
+[ -f "$SRC_TARBALL" ] || die "$SRC_TARBALL missing: run scripts/deps.sh (linux-source-$KVER from trixie-backports)"
+[ "$KVER" = 7.3 ] || [ "$flavour" = debug ] || die "only the debug kernel is built for $KVER"
 
 ver=$(stat -c %s-%Y "$SRC_TARBALL")
 tree=$(build_src)
@@ -35,7 +36,7 @@ key() {	# key FLAVOUR
 		clang-19 --version | head -1; "${KMAKE_TOOLS[3]#BINDGEN=}" --version; } | sha256sum | cut -c1-12
 }
 mapfile -t frags < <(frags "$flavour")
-obj=$CACHE/kbuild-$flavour-$(key "$flavour")
+obj=$CACHE/kbuild-$flavour-$([ "$KVER" = 7.3 ] || echo "$KVER-")$(key "$flavour")
 if [ -f "$obj/.mdev-rs-ok" ] && [ "$flavour" != intree ]; then echo "$obj"; exit 0; fi
 
 mkdir -p "$obj"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Code lines (no blank or comment lines) of the core against the C core it replaces, counted the
-# same way; for Rust without items under #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)] (tests) and mdev_kunit.rs.
+# same way, as in tree (no line marked `// out-of-tree only`); for Rust without items under #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)] (tests) and mdev_kunit.rs.
 # Usage: scripts/loc.sh [KERNEL_SOURCE]
 set -eo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ count() {	# count FILE...: code lines, skipping /* */ blocks, // lines and test-
 	/^[[:space:]]*#\[cfg\(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST\)\]/ { skip_next = 1; next }
 	/^[[:space:]]*\/\*/ { if ($0 !~ /\*\//) incomment = 1; next }
 	incomment { if ($0 ~ /\*\//) incomment = 0; next }
-	/^[[:space:]]*$/ || /^[[:space:]]*(\/\/|\*)/ { next }
+	/^[[:space:]]*$/ || /^[[:space:]]*(\/\/|\*)/ || /\/\/ out-of-tree only$/ { next }
 	{ n++ }
 	END { print n + 0 }' "$@"
 }

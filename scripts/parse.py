@@ -26,6 +26,7 @@ def parse(path, res):
     lines = open(path, errors="replace").read().splitlines()
     boots, done = set(), set()
     last = None
+    boot = "?"
     expected = []  # (test, file) of announced WARNINGs not yet seen
     in_expected = False
     for i, raw in enumerate(lines):
@@ -33,7 +34,8 @@ def parse(path, res):
         if "@@" in line:
             body = line[line.index("@@") + 2:]
             if body.startswith("boot "):
-                boots.add(body[5:].strip())
+                boot = body[5:].strip()
+                boots.add(boot)
                 continue
             if body.startswith("done "):
                 done.add(body[5:].strip())
@@ -54,12 +56,12 @@ def parse(path, res):
                 m = re.match(r"^    (not ok|ok) \d+ (\S+)(.*)$", rest)
                 if m:
                     st = "skip" if "# SKIP" in m.group(3) else ("pass" if m.group(1) == "ok" else "fail")
-                    res.append((st, f"kunit/mdev_rs/{m.group(2)}", []))
+                    res.append((st, f"{boot}/kunit/mdev_rs/{m.group(2)}", []))
                     last = res[-1]
                 elif rest.strip().startswith("#") and last and last[0] == "fail":
                     last[2].append(rest.strip())
                 elif rest.startswith("not ok"):
-                    res.append(("fail", f"kunit: {rest}", []))
+                    res.append(("fail", f"{boot}/kunit: {rest}", []))
                 continue
             m = TAP.match(rest)
             if m:

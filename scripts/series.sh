@@ -21,9 +21,9 @@ export GIT_AUTHOR_DATE="2026-12-01T00:00:00+00:00" GIT_COMMITTER_DATE="2026-12-0
 
 repo() {	# the repository of the pristine source, made once
 	[ -d "$G/.git" ] && git -C "$G" rev-parse -q --verify v7.3.4 >/dev/null && return 0
-	log "series: a git repository of $SRC_TARBALL"
+	log "series: a git repository of $SERIES_TARBALL"
 	rm -rf "${G%/*}"; mkdir -p "${G%/*}"
-	tar -C "${G%/*}" -xf "$SRC_TARBALL"
+	tar -C "${G%/*}" -xf "$SERIES_TARBALL"
 	git -C "$G" init -q
 	git -C "$G" add -A -f	# the tarball's .gitignore ignores its top level
 	git -C "$G" commit -q -m "Linux 7.3.4"

@@ -76,6 +76,9 @@ if [ -n "${KSRC:-}" ]; then
 	t "kernel-doc -Wall on the C files" bash -c '"$0" -none -Wall "$@" 2>&1 | grep -q . && exit 1 || exit 0' \
 		"$KSRC/scripts/kernel-doc" "${C[@]}"
 fi
+if [ -n "${MODLOG72:-}" ]; then
+	t "module build for Linux 7.2 with CLIPPY=1 has no warnings" bash -c "! grep -q '^warning' $MODLOG72"
+fi
 # In tree, kunit.py parses the KUnit output of the boot that ran the suite built in.
 if [ -f "${INTREE_KUNIT_LOG:-}" ] && [ -f "${KUNITPY:-}" ]; then
 	t "kunit.py parse: the built-in mdev_rs suite of the in-tree boot passes" bash -c '

@@ -17,9 +17,9 @@
 #[path = "../rust/kernel/bindings.rs"] // out-of-tree only
 mod bindings; // out-of-tree only
 #[path = "../rust/kernel/compat.rs"] // out-of-tree only
-mod compat;
+mod compat; // out-of-tree only
 #[path = "../rust/kernel/device.rs"] // out-of-tree only
-mod device; // out-of-tree only // out-of-tree only
+mod device; // out-of-tree only
 use compat::EALREADY; // out-of-tree only
 #[allow(dead_code, unreachable_pub)] // out-of-tree only
 #[path = "../rust/kernel/kobject.rs"] // out-of-tree only

@@ -202,7 +202,7 @@ check() {	# check OUT OBJ: TAP lines, numbered from 1
 				touch "$obj/.series-built/$tree"
 				echo "$tree" >"$obj/.series-current"
 			else
-				grep -E -B2 -A6 'error(\[E[0-9]+\])?:|Error [0-9]' "$obj/series-$c.log" | head -30 | sed 's/^/# /'
+				grep -E -B2 -A6 'error(\[E[0-9]+\])?:|Error [0-9]' "$obj/series-$c.log" | head -30 | sed 's/^/# /' || true
 			fi
 		fi
 		[ -f "$obj/.series-built/$tree" ]

@@ -59,6 +59,12 @@ fi
 t "rust/kernel/ imports no core item" bash -c "! grep -nP '(?<![$])crate::|[$]crate::(?!rust_kernel)' $TOP/rust/kernel/*.rs"
 t "core files: no unsafe beyond global locks and the state lookup" bash -c \
 	"[ \$(grep -h 'unsafe' $TOP/mdev_*.rs | grep -vc 'unsafe(uninit) static\|unsafe { [A-Z_]*.init() }\|mdev::state::') = 0 ]"
+# What scripts/series.sh drops in tree: every #[path] include, with the item it names, carries
+# the marker (rustfmt sorts `mod` items, which can part a marker from its line).
+t "out-of-tree includes carry the out-of-tree only marker" bash -c "! awk '
+	/#\\[path/ { if (\$0 !~ /\\/\\/ out-of-tree only\$/) bad = 1; want = 1; next }
+	want && /^ *(pub\\(crate\\) )?mod / { if (\$0 !~ /\\/\\/ out-of-tree only\$/) bad = 1 }
+	{ want = 0 } END { exit !bad }' $TOP/*.rs $TOP/samples/*.rs"
 if [ -n "${MODLOG:-}" ]; then
 	t "module build with CLIPPY=1 has no warnings" bash -c "! grep -q '^warning' $MODLOG"
 	# The production module carries no KUnit suite; the build made for the suite does.

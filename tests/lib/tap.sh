@@ -21,15 +21,15 @@ w() {
 }
 # mode PATH: symbolic mode as ls prints it
 mode() { ls -ld "$1" | cut -c1-10; }
-# wait_for CMD...: retry for up to 60 s of guest time (releases may be delayed by
+# wait_for CMD...: retry for up to 120 s of guest time (releases may be delayed by
 # DEBUG_KOBJECT_RELEASE, and guests share the host's CPUs). A wait above 10 s or a timeout is
 # reported as a TAP comment naming the command, so a late release is visible in the console.
 wait_for() {
 	read -r _u _ < /proc/uptime; _t0=${_u%.*}
 	while ! "$@" >/dev/null 2>&1; do
 		read -r _u _ < /proc/uptime
-		if [ $((${_u%.*} - _t0)) -ge "${WAIT_S:-60}" ]; then
-			echo "# wait_for: gave up after ${WAIT_S:-60} s: $*"
+		if [ $((${_u%.*} - _t0)) -ge "${WAIT_S:-120}" ]; then
+			echo "# wait_for: gave up after ${WAIT_S:-120} s: $*"
 			return 1
 		fi
 		sleep 0.1
@@ -40,7 +40,7 @@ wait_for() {
 }
 EINVAL="Invalid argument"; EEXIST="File exists"; EUSERS="Too many users"; ENODEV="No such device"
 ENOSPC="No space left on device"; EACCES="Permission denied"; EAGAIN="Resource temporarily unavailable"
-# wait_eq FILE VALUE: wait up to 60 s until FILE reads VALUE
+# wait_eq FILE VALUE: wait up to 120 s until FILE reads VALUE
 # (first line, read without a process of its own)
 reads() { read -r _v < "$1" && [ "$_v" = "$2" ]; }
 wait_eq() { wait_for reads "$1" "$2"; }

@@ -229,16 +229,18 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 		logs+=("$f")
 	done
 }
-# The production modules, and beside them the build with the KUnit suite for the boot that
-# runs it.
-kpid=
-if matches rs/kunit; then modules debug-kunit "$KOBJ_D" "" kunit & kpid=$!; fi
-modules debug "$KOBJ_D" lint
-[ -z "$kpid" ] || wait "$kpid" || exit 1
+test_image() {	# test_image NAME KOBJ KUNIT_TEST INITRD: the production modules (linted) and,
+	# when T selects KUNIT_TEST, beside them the build with the KUnit suite; then INITRD.
+	local kp=
+	if matches "$3"; then modules "$1-kunit" "$2" "" kunit & kp=$!; fi
+	modules "$1" "$2" lint
+	[ -z "$kp" ] || wait "$kp" || exit 1
+	KUNIT_MODDIR=${kp:+$OUT/mod-$1-kunit} initramfs "$4" "$2" "$OUT/mod-$1"
+}
+test_image debug "$KOBJ_D" rs/kunit "$OUT/initramfs-debug.cpio"
 export MODLOG=$OUT/mod-debug.log
 accel "$KOBJ_D/arch/x86/boot/bzImage"
 log "accelerator: $ACCEL_USED"
-KUNIT_MODDIR=${kpid:+$OUT/mod-debug-kunit} initramfs "$OUT/initramfs-debug.cpio" "$KOBJ_D" "$OUT/mod-debug"
 start rs "$KOBJ_D" "$OUT/initramfs-debug.cpio"
 [ -n "${KDIR:-}" ] || start cvendor "$KOBJ_D" "$OUT/initramfs-debug.cpio"
 [ -n "${EXTRA_TESTS:-}" ] && start extra "$KOBJ_D" "$OUT/initramfs-debug.cpio"
@@ -272,12 +274,8 @@ fi
 # Linux 7.2: its sanitizer kernel, our modules built for it, one boot per core.
 if [ -z "${KDIR:-}" ] && { wants rs72 || wants c72; }; then
 	KOBJ_72=$(KVER=7.2 kernel debug)
-	kp=
-	if matches rs72/kunit; then MSRC=$(KVER=7.2 build_src) modules debug72-kunit "$KOBJ_72" "" kunit & kp=$!; fi
-	MSRC=$(KVER=7.2 build_src) modules debug72 "$KOBJ_72" lint
-	[ -z "$kp" ] || wait "$kp" || exit 1
+	MSRC=$(KVER=7.2 build_src) test_image debug72 "$KOBJ_72" rs72/kunit "$OUT/initramfs-72.cpio"
 	export MODLOG72=$OUT/mod-debug72.log
-	KUNIT_MODDIR=${kp:+$OUT/mod-debug72-kunit} initramfs "$OUT/initramfs-72.cpio" "$KOBJ_72" "$OUT/mod-debug72"
 	start rs72 "$KOBJ_72" "$OUT/initramfs-72.cpio"
 	start c72 "$KOBJ_72" "$OUT/initramfs-72.cpio"
 fi

@@ -18,12 +18,12 @@ flavour=${1:-debug}
 [ -f "$SRC_TARBALL" ] || die "$SRC_TARBALL missing: run scripts/deps.sh (linux-source-$KVER from trixie-backports)"
 [ "$KVER" = 7.3 ] || [ "$flavour" = debug ] || die "only the debug kernel is built for $KVER"
 
-ver=$(stat -c %s-%Y "$SRC_TARBALL")
 tree=$(build_src)
+ver=${tree%/*}; ver=${ver##*/src-}	# the tarball's size and time, part of the cache key
 if [ ! -f "$tree/Makefile" ]; then
 	log "unpacking $SRC_TARBALL"
-	rm -rf "$tree"; mkdir -p "$CACHE/src-$ver"
-	tar -C "$CACHE/src-$ver" -xf "$SRC_TARBALL"
+	rm -rf "$tree"; mkdir -p "${tree%/*}"
+	tar -C "${tree%/*}" -xf "$SRC_TARBALL"
 fi
 
 frags() {	# frags FLAVOUR: its config fragments

@@ -99,23 +99,29 @@ accel() {	# accel KIMG: KVM where a probe boot shows it works, TCG otherwise
 	return 0
 }
 boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects the tests
-	local plan=$1 kimg=$2 initrd=$3 logf=$4 filter=${FILTER:-$TF} kunit= mem=1024 b
+	local plan=$1 kimg=$2 initrd=$3 logf=$4 filter=${FILTER:-$TF} params= mem=512 b
 	# Only our suite, and only in the boot that reports it: the kernel's own built-in suites
 	# would add seconds to every boot. The bench loads mdev_rs.ko every round; its suite must
 	# not run (and leave work behind) in the timed boot.
-	kunit=kunit.filter_glob=mdev_rs*
-	case $plan in rs | intree | rs72) FILTER=$filter matches_filter "$plan/kunit" || kunit=kunit.enable=0 ;;
-	bench) kunit=kunit.enable=0 mem=2048 ;; esac
+	params=kunit.filter_glob=mdev_rs*
+	case $plan in rs | intree | rs72) FILTER=$filter matches_filter "$plan/kunit" || params=kunit.enable=0 ;;
+	bench) params=kunit.enable=0 mem=2048 ;; esac
 	# Built in, the order of initcalls shows the core's level (tests/guest/05-*); their lines
 	# are KERN_DEBUG, so in the log buffer but not on the console.
-	[ "$plan" = intree ] && kunit="$kunit initcall_debug log_buf_len=4M"
+	[ "$plan" = intree ] && params="$params initcall_debug log_buf_len=4M"
+	# The test guests run no untrusted code: without mitigations=off each of their syscalls pays
+	# for page-table isolation and the other speculation defences, which TCG emulates at length
+	# (the bench keeps them, so its history stays comparable). 512 MB: the boot and each
+	# kmemleak scan (of the struct pages among others) cost in proportion to memory, and no test
+	# needs more.
+	[ "$plan" = bench ] || params="$params mitigations=off"
 	# No 5-level paging: identify_cpu() clears the CPU feature bits, pgtable_l5_enabled() among
 	# them, and a KASAN check in an interrupt inside that window takes the direct map (ff11...)
 	# for a wild address: 4 of 11 boots with -cpu max under TCG, 0 of 42 with la57=off.
 	# shellcheck disable=SC2206 # QEMU_CLOCK holds options
 	local q=(qemu-system-x86_64 "${ACCEL_OPTS[@]}" ${QEMU_CLOCK:-} -smp ${SMP:-2} -m $mem
 		-nographic -no-reboot -bios /usr/share/qemu/qboot.rom -kernel "$kimg" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $kunit mdevtest.plan=$plan mdevtest.filter=$filter mdevtest.bench=${BENCH_SIZE:-tiny} mdevtest.udev=${UDEV:-0} mdevtest.profile=${PROFILE:-0}")
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 $params mdevtest.plan=$plan mdevtest.filter=$filter mdevtest.bench=${BENCH_SIZE:-tiny} mdevtest.udev=${UDEV:-0} mdevtest.profile=${PROFILE:-0}")
 	if [ "${5:-}" = interactive ]; then "${q[@]}"; return; fi
 	# A guest that has not reached init after BOOT_HANG s hangs in early boot: seen once in
 	# about 25 runs, a reference kernel with two vCPUs booting while ten vCPUs shared the host's

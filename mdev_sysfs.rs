@@ -176,15 +176,9 @@ impl TypeDirs {
             .map_err(|_| ENOMEM)?;
         let prefix = driver_string(dev);
         for (i, d) in this.dirs.iter().enumerate() {
-            // `<prefix>-<name>` joined here and passed as "%s": with "%s-%s" the kobject core
-            // runs the formatter twice, 2% of a registration (`make bench`). Names that fit are
-            // joined on the stack.
-            let mut short = [0u8; 64];
-            let mut long = KVec::new();
-            let added = names(i).ok_or(EINVAL).and_then(|n| {
-                let joined = join_name(&mut short, &mut long, prefix, n)?;
-                d.add(owner, &TYPE_KTYPE, &this.kset, joined)
-            });
+            let added = names(i)
+                .ok_or(EINVAL)
+                .and_then(|n| d.add_joined(owner, &TYPE_KTYPE, &this.kset, prefix, n));
             if let Err(e) = added {
                 Self::unregister(owner);
                 return Err(e);
@@ -203,6 +197,14 @@ impl TypeDirs {
         this.kset.remove();
     }
 
+    /// Wakes the pollers of every type's `available_instances`; the caller keeps the
+    /// directories registered (inside the gate).
+    pub(crate) fn notify_available(&self) {
+        self.dirs
+            .iter()
+            .for_each(|d| d.notify(c"available_instances"));
+    }
+
     /// References that keep type `i`'s directory alive; `None` if there is no such type
     /// or it is not registered. The caller keeps it registered meanwhile.
     pub(crate) fn links(&self, i: usize) -> Option<TypeLinks> {
@@ -210,29 +212,6 @@ impl TypeDirs {
             dir: self.dirs.get(i)?.get()?,
         })
     }
-}
-
-/// `<prefix>-<name>` as a C string, in `short` if it fits, else in `long`.
-fn join_name<'a>(
-    short: &'a mut [u8],
-    long: &'a mut KVec<u8>,
-    prefix: &CStr,
-    name: &CStr,
-) -> Result<&'a CStr> {
-    let (p, n) = (prefix.to_bytes(), name.to_bytes());
-    let len = p.len() + n.len() + 2;
-    let buf: &mut [u8] = match short.get_mut(..len) {
-        Some(buf) => buf,
-        None => {
-            long.resize(len, 0, GFP_KERNEL)?;
-            long
-        }
-    };
-    buf[..p.len()].copy_from_slice(p);
-    buf[p.len()] = b'-';
-    buf[p.len() + 1..len - 1].copy_from_slice(n);
-    buf[len - 1] = 0;
-    CStr::from_bytes_with_nul(buf).map_err(|_| EINVAL)
 }
 
 /// The links between an mdev device and its type directory, which they keep alive.

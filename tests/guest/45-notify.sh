@@ -14,7 +14,7 @@ polled() {
 	rm -f /tmp/poll.out
 	pollwait "$f" $b > /tmp/poll.out &
 	p=$!
-	wait_for grep -q armed /tmp/poll.out
+	wait_for grep -q armed /tmp/poll.out >&2	# its comment on a long wait is not the result
 	"$@" >/dev/null
 	wait $p
 	tail -1 /tmp/poll.out

@@ -66,9 +66,6 @@ impl DeviceState for MdevCore {
                 shared.avail.fetch_add(1, Ordering::Relaxed);
             }
         }
-        drop(idx);
-        // A vendor's count may change at any release of the parent's devices.
-        shared.notify_available();
     }
 
     fn freed() {
@@ -112,7 +109,6 @@ pub(crate) fn create(shared: &ParentShared, index: usize, uuid: Uuid) -> Result 
         mdev::device_del(&dev);
         return Err(e);
     }
-    shared.type_dirs().notify_available();
     shared.finish_create(user, &dev, core);
     Ok(())
 }
@@ -161,7 +157,6 @@ pub(crate) fn remove_store(dev: &Device, file: &SelfRemove<'_>, buf: &[u8]) -> R
         let shared = core.links.shared();
         let (_user, listed) = shared.enter_take(&dev, core)?;
         remove_common(listed);
-        shared.type_dirs().notify_available();
     }
     Ok(())
 }

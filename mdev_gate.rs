@@ -101,14 +101,6 @@ impl ParentShared {
         }
     }
 
-    /// Wakes the pollers of `available_instances` if the gate lets in (else the types go).
-    pub(crate) fn notify_available(&self) {
-        if let Ok((user, ())) = self.enter_with(|_, _| Ok(())) {
-            self.types.notify_available();
-            user.leave(&mut self.gate.lock());
-        }
-    }
-
     /// Lists a created device, marks it active and leaves the gate, in one critical section.
     pub(crate) fn finish_create(&self, user: RegUser<'_>, dev: &ARef<Device>, core: &MdevCore) {
         let mut g = self.gate.lock();

@@ -197,14 +197,6 @@ impl TypeDirs {
         this.kset.remove();
     }
 
-    /// Wakes the pollers of every type's `available_instances`; the caller keeps the
-    /// directories registered (inside the gate).
-    pub(crate) fn notify_available(&self) {
-        self.dirs
-            .iter()
-            .for_each(|d| d.notify(c"available_instances"));
-    }
-
     /// References that keep type `i`'s directory alive; `None` if there is no such type
     /// or it is not registered. The caller keeps it registered meanwhile.
     pub(crate) fn links(&self, i: usize) -> Option<TypeLinks> {

@@ -478,16 +478,6 @@ impl<T: KobjOps> Kobject<T> {
         Some(KobjectRef(NonNull::from(self)))
     }
 
-    /// Wakes the pollers of attribute `attr` (`sysfs_notify()`); nothing if not in sysfs.
-    ///
-    /// The caller must keep it from being removed meanwhile, as for [`Self::get`].
-    pub(crate) fn notify(&self, attr: &CStr) {
-        if self.is_registered() {
-            // SAFETY: In sysfs, where the caller keeps it; `attr` is a C string.
-            unsafe { bindings::sysfs_notify(self.raw(), ptr::null(), attr.as_char_ptr()) };
-        }
-    }
-
     /// The name, while in sysfs.
     #[cfg(CONFIG_VFIO_MDEV_RUST_KUNIT_TEST)]
     pub(crate) fn name(&self) -> Option<&CStr> {

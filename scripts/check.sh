@@ -144,9 +144,10 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 		fi
 		# The clocksource is jiffies (config/base.config), ticked by the local APIC timer,
 		# whose calibration against the PIT fails when a busy host delays the guest: "APIC
-		# frequency too slow", and the kernel ticks from the PIT, its clock running up to 30
+		# frequency too slow" or "APIC timer disabled due to verification failure", and the
+		# kernel ticks from the PIT, its clock running up to 30
 		# times fast (seen twice in about 60 boots), which cuts every wait short.
-		if [ $try = 1 ] && grep -qs 'APIC frequency too slow' "$logf"; then
+		if [ $try = 1 ] && grep -qsE 'APIC frequency too slow|APIC timer disabled' "$logf"; then
 			kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
 			echo "${logf##*/console-}" >>"$OUT/restarted"
 			log "boot ${logf##*/console-}: APIC timer calibration failed; booting it once more"

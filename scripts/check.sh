@@ -209,10 +209,10 @@ shell | demo)
 esac
 
 # check and quick: start each boot as soon as its kernel, modules and initramfs are ready.
-rm -f "$OUT"/console-*.log "$OUT/intree.log"
+rm -f "$OUT"/console-*.log "$OUT/intree.log" "$OUT/consumers.cpio"
 logs=() pids=()
 start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test that T selects
-	local plan=$1 n i=0 f smp
+	local plan=$1 n i=0 f smp initrd
 	local -a sh=()
 	# Shards of the plans that run on the sanitizer kernel, balanced by their run times; a test
 	# no shard names goes to the first.
@@ -222,7 +222,7 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 		for n in $(plan_tests "$plan"); do matches "$n" && sh+=("$n"); done
 		[ ${#sh[@]} -gt 1 ] && [ "${sh[0]}" = "$plan/kunit" ] && sh=("${sh[0]},${sh[1]}" "${sh[@]:2}") ;;
 	*:rs) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*,$plan/50-*"
-		"$plan/20-*,$plan/25-*,$plan/30-*,$plan/35-*" "$plan/60-*,$plan/70-*") ;;
+		"$plan/20-*,$plan/25-*,$plan/30-*,$plan/35-*" "$plan/60-*,$plan/70-*,$plan/8?-*") ;;
 	*:intree) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*" "$plan/20-*,$plan/30-*") ;;
 	*:cvendor) sh=("$plan/20-*,$plan/25-*" "$plan/50-*,$plan/60-*") ;;
 	*) sh=("*") ;;
@@ -241,10 +241,19 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 		# other when the guests' vCPUs outnumber the host's CPUs.
 		smp=1
 		case ,${sel[$i]}, in *,$plan/50-* | *,extra/*) smp=2 ;; esac
-		SMP=$smp FILTER=${sel[$i]} boot "$plan" "$2/arch/x86/boot/bzImage" "$3" "$f" &
+		initrd=$3
+		case ,${sel[$i]}, in *,$plan/8?-*) initrd=$(with_consumers "$3") ;; esac
+		SMP=$smp FILTER=${sel[$i]} boot "$plan" "$2/arch/x86/boot/bzImage" "$initrd" "$f" &
 		pids+=($!)
 		logs+=("$f")
 	done
+}
+with_consumers() {	# with_consumers INITRD: INITRD and QEMU and libvirt (tests/guest/8?-*), or
+	# INITRD alone where they are not unpacked (KDIR=): those tests then skip
+	local c=$OUT/consumers.cpio
+	[ -f "$c" ] || bash "$TOP/scripts/initramfs.sh" consumers "$c" >&2 || { echo "$1"; return; }
+	cat "$1" "$c" >"${1%.cpio}-consumers.cpio"
+	echo "${1%.cpio}-consumers.cpio"
 }
 test_image() {	# test_image NAME KOBJ KUNIT_TEST INITRD: the production modules (linted) and,
 	# when T selects KUNIT_TEST, beside them the build with the KUnit suite; then INITRD.

@@ -74,16 +74,19 @@ if ! "$BINDGEN" --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then
 	say "cargo install bindgen-cli $BINDGEN_VERSION"
 	cargo install --locked --quiet bindgen-cli --version "$BINDGEN_VERSION" --root "$(dirname "$(dirname "$BINDGEN")")"
 fi
-# Guest userspace for the udev/mdevctl tests: Debian's packages, unpacked into the cache (not
-# installed on the host); scripts/initramfs.sh copies the programs and, via ldd, their libraries.
-GUEST_DEBS="udev libudev1 mdevctl"
+# Guest userspace for the udev, mdevctl and libvirt tests: Debian's packages, unpacked into the
+# cache (not installed on the host); scripts/initramfs.sh copies the programs and, via ldd,
+# their libraries. libvirt is bookworm's (9.0); libyajl2 and libssh-4 are the libraries of it
+# that a host with the packages above lacks. QEMU in the guest is the host's own.
+GUEST_DEBS="udev libudev1 mdevctl libvirt-daemon libvirt-clients libvirt0 libyajl2 libssh-4"
 UROOT=${MDEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mdev-rs}/guest-udev
-if [ -z "${KDIR:-}" ] && [ ! -f "$UROOT/.ok" ]; then
+if [ -z "${KDIR:-}" ] && [ "$(cat "$UROOT/.ok" 2>/dev/null)" != "$GUEST_DEBS" ]; then
 	say "unpacking $GUEST_DEBS for the guest"
 	rm -rf "$UROOT" "$UROOT.debs"; mkdir -p "$UROOT.debs"
-	(cd "$UROOT.debs" && apt-get download $GUEST_DEBS >/dev/null 2>&1) || die "apt-get download $GUEST_DEBS failed"
+	(cd "$UROOT.debs" && apt-get download -t bookworm $GUEST_DEBS >/dev/null 2>&1) ||
+		die "apt-get download $GUEST_DEBS failed"
 	for d in "$UROOT.debs"/*.deb; do dpkg -x "$d" "$UROOT"; done
 	rm -rf "$UROOT.debs"
-	touch "$UROOT/.ok"
+	echo "$GUEST_DEBS" >"$UROOT/.ok"
 fi
 say "ok"

@@ -1,11 +1,42 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the guest initramfs. Usage: initramfs.sh OUT.cpio.gz KOBJ MODULE_DIR [EXTRA_TESTS]
+# Build the guest initramfs. Usage: initramfs.sh OUT.cpio KOBJ MODULE_DIR [EXTRA_TESTS]
+# or initramfs.sh consumers OUT.cpio: QEMU and libvirt alone, an archive that check.sh appends
+# to the image of the boots that run tests/guest/8?-* (the kernel unpacks both).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-out=$1 kobj=$2 moddir=$3 extra=${4:-}
 root=$(mktemp -d); trap 'rm -rf "$root"' EXIT
 chmod 755 "$root"	# mktemp's 0700 would keep uid 1000 out of the guest's /
+UROOT=$CACHE/guest-udev
+copy_libs() {	# copy_libs LD_LIBRARY_PATH BINARY...: the shared libraries ldd resolves for them
+	local libpath=$1 lib dest; shift
+	for lib in $(LD_LIBRARY_PATH=$libpath ldd "$@" |
+			awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }' | sort -u); do
+		dest=$root/${lib#"$UROOT"}
+		mkdir -p "$(dirname "$dest")"
+		cp -L "$lib" "$dest"
+	done
+}
+ulibs() { find "$UROOT" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' :; }
+if [ "$1" = consumers ]; then
+	# The host's QEMU (scripts/deps.sh installs it) with the firmware a paused pc machine
+	# loads, and libvirt's daemon with its node-device driver alone, and virsh.
+	[ -f "$UROOT/usr/sbin/libvirtd" ] || die "libvirt is not unpacked: run scripts/deps.sh"
+	q=$(command -v qemu-system-x86_64)
+	lv=usr/lib/x86_64-linux-gnu/libvirt/connection-driver
+	mkdir -p "$root"/{usr/bin,usr/sbin,usr/share/qemu,usr/share/seabios,$lv}
+	cp -L "$q" "$root/usr/bin/"
+	cp -L /usr/share/qemu/kvmvapic.bin "$root/usr/share/qemu/"
+	cp -L /usr/share/seabios/bios-256k.bin "$root/usr/share/seabios/"
+	cp -a "$UROOT/usr/sbin/libvirtd" "$root/usr/sbin/"
+	cp -a "$UROOT/usr/bin/virsh" "$root/usr/bin/"
+	cp -a "$UROOT/$lv/libvirt_driver_nodedev.so" "$root/$lv/"
+	copy_libs "$(ulibs)" "$q" "$UROOT/usr/sbin/libvirtd" "$UROOT/usr/bin/virsh" \
+		"$UROOT/$lv/libvirt_driver_nodedev.so"
+	(cd "$root" && find . ! -name . | cpio -o -H newc --quiet) >"$2"
+	exit 0
+fi
+out=$1 kobj=$2 moddir=$3 extra=${4:-}
 mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/mdev-modules,tests/extra}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
@@ -26,19 +57,9 @@ fi
 for m in drivers/vfio/mdev/mdev.ko samples/vfio-mdev/mtty.ko samples/vfio-mdev/mdpy.ko samples/vfio-mdev/mbochs.ko; do
 	[ -f "$kobj/$m" ] && cp "$kobj/$m" "$root/lib/mdev-modules/"
 done
-copy_libs() {	# copy_libs LD_LIBRARY_PATH BINARY...: the shared libraries ldd resolves for them
-	local libpath=$1 lib dest; shift
-	for lib in $(LD_LIBRARY_PATH=$libpath ldd "$@" |
-			awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }' | sort -u); do
-		dest=$root/${lib#"$UROOT"}
-		mkdir -p "$(dirname "$dest")"
-		cp -L "$lib" "$dest"
-	done
-}
 # udev and mdevctl from the unpacked Debian packages (scripts/deps.sh), with the libraries ldd
 # resolves for them. Debian's mdevctl is /usr/bin/mdevctl while its udev rule runs
 # /usr/sbin/mdevctl; the link makes the rule work as it does on distributions that match.
-UROOT=$CACHE/guest-udev
 if [ -f "$UROOT/.ok" ]; then
 	mkdir -p "$root"/{usr/bin,usr/sbin,lib/systemd,lib/udev/rules.d,lib64,etc/udev,run}
 	cp -a "$UROOT/bin/udevadm" "$root/bin/"
@@ -47,8 +68,7 @@ if [ -f "$UROOT/.ok" ]; then
 	ln -s /usr/bin/mdevctl "$root/usr/sbin/mdevctl"
 	cp "$UROOT/lib/udev/rules.d/60-mdevctl.rules" "$root/lib/udev/rules.d/"
 	cp -a "$UROOT/etc/mdevctl.d" "$root/etc/"
-	copy_libs "$(find "$UROOT" -name '*.so*' -printf '%h\n' | sort -u | tr '\n' :)" \
-		"$UROOT/bin/udevadm" "$UROOT/usr/bin/mdevctl"
+	copy_libs "$(ulibs)" "$UROOT/bin/udevadm" "$UROOT/usr/bin/mdevctl"
 fi
 # perf for `make bench PROFILE=1` (Debian's linux-perf).
 if [ "${PROFILE:-0}" = 1 ]; then

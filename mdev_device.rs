@@ -4,7 +4,7 @@
 
 use crate::rust_kernel::compat::EUSERS; // out-of-tree only
 use crate::rust_kernel::{
-    kobject::SelfRemove,
+    kobject::{SelfRemove, UeventEnv},
     live_count::LiveCount,
     mdev_bus::{self as mdev, Bus, DeviceState, Released},
 };
@@ -71,6 +71,16 @@ impl DeviceState for MdevCore {
     fn freed() {
         LIVE.put();
     }
+
+    /// `MDEV_TYPE` (the type directory's name) and `MDEV_PARENT` (the parent's name), so that
+    /// a udev rule needs no sysfs read.
+    fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>) -> Result {
+        env.add(c"MDEV_TYPE", self.links.dir_name())?;
+        match mdev::parent(dev) {
+            Some(p) => env.add(c"MDEV_PARENT", p.name()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// The core state of `dev`, or `None` if it is not an mdev device of this core.
@@ -103,10 +113,16 @@ pub(crate) fn create(shared: &ParentShared, index: usize, uuid: Uuid) -> Result 
     })?;
     LIVE.get();
     account(shared, &dev)?;
-    mdev::device_add(&dev)?;
+    // Userspace hears of the device (`add`, then `bind`) once its links are there.
+    mdev::device_add_quiet(&dev)?;
     let core = device_core(&dev).ok_or(ENODEV)?;
-    if let Err(e) = drv.attach(&dev).and_then(|()| core.links.link(&dev)) {
+    if let Err(e) = core.links.link(&dev) {
         mdev::device_del(&dev);
+        return Err(e);
+    }
+    mdev::announce(&dev);
+    if let Err(e) = drv.attach(&dev) {
+        remove_common(dev);
         return Err(e);
     }
     shared.finish_create(user, &dev, core);

@@ -217,6 +217,11 @@ impl TypeLinks {
         self.dir.owner()
     }
 
+    /// The type directory's name.
+    pub(crate) fn dir_name(&self) -> &CStr {
+        self.dir.name()
+    }
+
     /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`, `<name>` being the
     /// device's; `ENODEV` once the type directory is removed.
     pub(crate) fn link(&self, dev: &Device) -> Result {

@@ -27,8 +27,10 @@ LABEL = {
     "memslab": "slab pages per live mdev, {x} live (bytes)",
     "memfree": "MemTotal - MemFree per live mdev, {x} live (bytes)",
     "reg": "unregister + register {x} parents (ns)",
+    "unreg": "unregister a parent with {x} live mdevs (ns)",
 }
-GOAL = {("cr", None): 1.00, ("create", "10000"): 0.5, ("reg", "1000"): 1.0, ("mem", None): 1.0}
+GOAL = {("cr", None): 1.00, ("create", "10000"): 0.5, ("create", "65536"): 0.15,
+        ("reg", "1000"): 1.0, ("mem", "10000"): 1.0, ("mem", "65536"): 1.0, ("unreg", "10000"): 1.0}
 
 
 CLOCKS = {

@@ -558,6 +558,13 @@ impl<T: KobjOps> KobjectRef<T> {
         unsafe { self.0.as_ref() }
     }
 
+    /// The name it was added with, which lives as long as the kobject.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: A reference is only taken of a kobject in sysfs, which has a name; nothing
+        // renames these kobjects, and the name is freed at the release, which `self` defers.
+        unsafe { CStr::from_char_ptr((*self.get().raw()).name) }
+    }
+
     /// The kobject's owner.
     pub(crate) fn owner(&self) -> ArcBorrow<'_, T::Owner> {
         // SAFETY: An initialised kobject owns its owner reference until its release, which the
@@ -906,6 +913,40 @@ impl Drop for CompatClass {
     fn drop(&mut self) {
         // SAFETY: Registered by `new()` (type invariants).
         unsafe { bindings::class_compat_unregister(self.0.as_ptr()) }
+    }
+}
+
+/// The environment of a uevent being built, as a bus's `uevent` callback gets it.
+///
+/// # Invariants
+///
+/// `self.0` points to a `struct kobj_uevent_env` valid and used by no one else for `'a`.
+pub(crate) struct UeventEnv<'a>(NonNull<bindings::kobj_uevent_env>, PhantomData<&'a mut ()>);
+
+impl UeventEnv<'_> {
+    /// Wraps `env`.
+    ///
+    /// # Safety
+    ///
+    /// `env` is valid and used by no one else while the result lives.
+    pub(crate) unsafe fn from_raw(env: *mut bindings::kobj_uevent_env) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        // SAFETY: Valid, so not NULL (caller guarantee).
+        Self(unsafe { NonNull::new_unchecked(env) }, PhantomData)
+    }
+
+    /// Adds `key=value`; `ENOMEM` if the environment is full.
+    pub(crate) fn add(&mut self, key: &CStr, value: &CStr) -> Result {
+        // SAFETY: `self.0` is valid and ours (type invariants); the format takes two C strings,
+        // which are copied.
+        to_result(unsafe {
+            bindings::add_uevent_var(
+                self.0.as_ptr(),
+                c"%s=%s".as_char_ptr(),
+                key.as_char_ptr(),
+                value.as_char_ptr(),
+            )
+        })
     }
 }
 

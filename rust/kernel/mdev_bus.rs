@@ -8,7 +8,11 @@
 //! a [`DeviceState`]; the state is dropped when the device's last reference is gone.
 
 use super::device::RawDevice as _; // out-of-tree only
-use super::{bindings, kobject::Groups, mdev_vendor::VendorType};
+use super::{
+    bindings,
+    kobject::{Groups, UeventEnv},
+    mdev_vendor::VendorType,
+};
 use core::{
     marker::PhantomData,
     mem::MaybeUninit,
@@ -38,13 +42,27 @@ pub(crate) trait DeviceState: Sized + Send + Sync + 'static {
 
     /// Called last in the release, once the state is dropped and the device freed.
     fn freed();
+
+    /// Adds the core's entries to a uevent of `dev`, whose state this is.
+    fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>) -> Result;
 }
 
-/// An mdev device as allocated by [`Bus::alloc`]: the vendor-visible `struct mdev_device`,
-/// first so that `to_mdev_device()` and `mdev->dev` work, then the core's state.
+/// `uevent_of::<S>` for the state type `S` of a device.
+type UeventFn = unsafe fn(*const bindings::device, *mut bindings::kobj_uevent_env) -> c_int;
+
+/// What every mdev device starts with, whatever its state: the vendor-visible
+/// `struct mdev_device`, first so that `to_mdev_device()` and `mdev->dev` work, then the
+/// function that adds the state's uevent entries.
+#[repr(C)]
+struct Head {
+    mdev: bindings::mdev_device,
+    uevent: UeventFn,
+}
+
+/// An mdev device as allocated by [`Bus::alloc`]: the head, then the core's state.
 #[repr(C)]
 struct Alloc<S> {
-    mdev: bindings::mdev_device,
+    head: Head,
     state: MaybeUninit<S>,
 }
 
@@ -63,6 +81,7 @@ static BUS: Static<bindings::bus_type> = Static({
     b.probe = Some(bus_probe);
     b.remove = Some(bus_remove);
     b.match_ = Some(bus_match);
+    b.uevent = Some(bus_uevent);
     b
 });
 
@@ -126,6 +145,48 @@ unsafe extern "C" fn bus_match(
     _drv: *const bindings::device_driver,
 ) -> c_int {
     0
+}
+
+/// `bus_type::uevent`: the entries of the device's state.
+///
+/// # Safety
+///
+/// Called by the driver core with a device of this bus and the environment being built.
+unsafe extern "C" fn bus_uevent(
+    dev: *const bindings::device,
+    env: *mut bindings::kobj_uevent_env,
+) -> c_int {
+    // SAFETY: Devices of this bus are allocated by `Bus::alloc`, which sets the head's function
+    // before `device_initialize()`.
+    let f = unsafe { (*dev.cast::<Head>()).uevent };
+    // SAFETY: `f` is `uevent_of::<S>` for the device's state type `S`; the rest is guaranteed
+    // by the caller.
+    unsafe { f(dev, env) }
+}
+
+/// The [`DeviceState::uevent`] of a device allocated with state `S`.
+///
+/// # Safety
+///
+/// As for [`bus_uevent`], and `dev` was allocated with state `S`.
+unsafe fn uevent_of<S: DeviceState>(
+    dev: *const bindings::device,
+    env: *mut bindings::kobj_uevent_env,
+) -> c_int {
+    // SAFETY: `dev` is valid for the call (caller guarantee).
+    let dev: &Device = unsafe { Device::from_raw(dev.cast_mut()) };
+    // SAFETY: The device is an `Alloc<S>` whose state is initialised until its release, which
+    // a uevent of the device precedes; `env` is ours for the call.
+    let (state, mut env) = unsafe {
+        (
+            (*dev.as_raw().cast::<Alloc<S>>()).state.assume_init_ref(),
+            UeventEnv::from_raw(env),
+        )
+    };
+    match state.uevent(dev, &mut env) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// The `struct mdev_device` a device of the bus is embedded in.
@@ -202,7 +263,7 @@ impl<S: DeviceState> Bus<S> {
             return Err(ENOMEM);
         }
         // SAFETY: `a` is a valid allocation; taking a field's address reads nothing.
-        let mdev = unsafe { &raw mut (*a).mdev };
+        let mdev = unsafe { &raw mut (*a).head.mdev };
         // SAFETY: `a` is a fresh zeroed allocation; `name` is a C string copied by the format.
         let ret = unsafe {
             bindings::dev_set_name(
@@ -220,6 +281,7 @@ impl<S: DeviceState> Bus<S> {
         // core; from then on `release::<S>` frees it.
         unsafe {
             (*a).state.write(state);
+            (*a).head.uevent = uevent_of::<S>;
             (*mdev).uuid.b = guid;
             // The type is valid while its parent is registered (type invariants of `ty`).
             (*mdev).type_ = ty.as_ptr().as_ptr();
@@ -373,6 +435,35 @@ pub(crate) unsafe fn unregister_driver(drv: *mut RawDriver) {
 pub(crate) fn device_add(dev: &Device) -> Result {
     // SAFETY: `dev` is an initialised device, added once by its owner.
     to_result(unsafe { bindings::device_add(dev.as_raw()) })
+}
+
+/// `device_add()` with the `add` uevent held back until [`announce`], so that what the
+/// caller adds to the device's directory meanwhile is there when userspace hears of the
+/// device. A device deleted before [`announce`] sends no uevent at all.
+pub(crate) fn device_add_quiet(dev: &Device) -> Result {
+    // SAFETY: `dev` is an initialised device, not yet added: nothing else writes its kobject.
+    unsafe { bindings::kobject::set_uevent_suppress_raw(&raw mut (*dev.as_raw()).kobj, 1) };
+    device_add(dev)
+}
+
+/// Sends the `add` uevent that [`device_add_quiet`] held back.
+pub(crate) fn announce(dev: &Device) {
+    // SAFETY: `dev` is added and valid. As `dev_set_uevent_suppress()` in C, the flag is
+    // written by the device's owner alone.
+    unsafe {
+        let kobj = &raw mut (*dev.as_raw()).kobj;
+        bindings::kobject::set_uevent_suppress_raw(kobj, 0);
+        bindings::kobject_uevent(kobj, bindings::kobject_action_KOBJ_ADD);
+    }
+}
+
+/// The parent of a device of the bus.
+pub(crate) fn parent(dev: &Device) -> Option<&Device> {
+    // SAFETY: `dev` is valid; a device holds a reference to its parent until its release, which
+    // the borrow of `dev` precedes.
+    let p = unsafe { (*dev.as_raw()).parent };
+    // SAFETY: As above, `p` is valid while `dev` is borrowed.
+    (!p.is_null()).then(|| unsafe { Device::from_raw(p) })
 }
 
 /// `device_del()`.

@@ -7,6 +7,7 @@
  *   mdev_bench fill TYPE_DIR FROM TO      create mdevs FROM..TO-1 (untimed)
  *   mdev_bench create TYPE_DIR FROM N     time N creates, then remove them (untimed)
  *   mdev_bench write FILE A B N           write A then B to FILE, N times
+ *   mdev_bench once FILE A                write A to FILE once
  *   mdev_bench drain                      remove every mdev (untimed)
  *
  * UUIDs are 00000000-0000-4000-8000-<index as 12 hex digits>.
@@ -101,6 +102,11 @@ int main(int argc, char **argv)
 			put(argv[2], argv[3]);
 			put(argv[2], argv[4]);
 		}
+		t = now() - t0;
+	} else if (argc >= 4 && !strcmp(argv[1], "once")) {
+		n = 1;
+		t0 = now();
+		put(argv[2], argv[3]);
 		t = now() - t0;
 	} else if (argc >= 2 && !strcmp(argv[1], "drain")) {
 		DIR *d = opendir("/sys/bus/mdev/devices");

@@ -10,10 +10,13 @@
 # SIZE=full (make bench) or tiny (make check: proves the code runs, times are not asserted).
 . /tests/lib/tap.sh
 M=$MDEV_MODULES
+# LIVE: the live mdevs at which creates are timed and memory is read, up to the 65,536 instances
+# vfio-ap allows; UNREG: the live mdevs of the parent whose unregistration is timed.
 if [ "${SIZE:-tiny}" = full ]; then
-	ROUNDS=5 CR=100 LIVE="1000 5000 10000" PROBE=100 PARENTS="1 100 1000" REG=5
+	ROUNDS=5 CR=100 LIVE="1000 5000 10000 20000 40000 65536" PROBE=100 PARENTS="1 100 1000" REG=5
+	UNREG=10000
 else
-	ROUNDS=2 CR=5 LIVE="20 200" PROBE=5 PARENTS="1 3" REG=1
+	ROUNDS=2 CR=5 LIVE="20 200" PROBE=5 PARENTS="1 3" REG=1 UNREG=20
 fi
 T=/sys/devices/faux/mtty_rs0/mdev_supported_types/faux_driver-1
 CTL=/sys/kernel/debug/mtty_rs/control
@@ -74,10 +77,10 @@ bench_core() {
 		mdev_bench fill $T $((100000 + live)) $((100000 + L))
 		live=$L
 		emit create $L "$(mdev_bench create $T $((1000000 + L)) $PROBE)"
+		emit mem $L $((($(objs) - obase) / L))
+		emit memslab $L $((($(slab) - sbase) / L))
+		emit memfree $L $((($(used) - base) / L))
 	done
-	emit mem $live $((($(objs) - obase) / live))
-	emit memslab $live $((($(slab) - sbase) / live))
-	emit memfree $live $((($(used) - base) / live))
 	if profiling; then
 		slabs | awk -v n=$live -v c=$core 'NR == FNR { b[$1] = $2; next } $2 != b[$1] {
 			printf "PROFILE core=%s metric=slab: %-24s %8.1f bytes/mdev\n", c, $1, ($2 - b[$1]) / n }' \
@@ -85,6 +88,10 @@ bench_core() {
 	fi
 	profile create mdev_bench create $T 2000000 $((PROBE * 5))
 	mdev_bench drain
+	# Unregistering a parent with UNREG live mdevs: the core removes them all.
+	mdev_bench fill $T 3000000 $((3000000 + UNREG))
+	emit unreg $UNREG "$(mdev_bench once $CTL "unregister 0")"
+	w $CTL "register 0" >/dev/null
 	rmmod_sample
 	for p in $PARENTS; do
 		insmod $M/mtty_rs.ko nr_parents=$p

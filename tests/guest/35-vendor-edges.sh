@@ -19,7 +19,7 @@ u() { echo 3d3d0000-0000-4000-8000-00000000000$1; }
 # the scenario (which unregisters the last one); prints mdev_register_parent()'s result
 load() {
 	sc=$1; shift
-	for a in len=4095 max=4 probe_ret=0 remove_ms=0 "$@"; do echo "${a#*=}" > $PAR/${a%%=*}; done
+	for a in len=4095 max=4 probe_ret=0 probe_ms=0 remove_ms=0 "$@"; do echo "${a#*=}" > $PAR/${a%%=*}; done
 	echo "$sc" > $PAR/scenario && cat $R
 }
 insmod $M scenario=zero-types

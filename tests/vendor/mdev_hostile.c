@@ -18,7 +18,8 @@
  * duplicate-type (one type twice), shared-types (the same type array for a
  * second parent, on mdev_hostile1), unregister-in-remove (remove() calls
  * mdev_unregister_parent() while its parent is unregistered). In every
- * scenario remove() sleeps "remove_ms" ms, after a "mdev_hostile: remove" line.
+ * scenario probe() sleeps "probe_ms" ms, and remove() "remove_ms" ms after a
+ * "mdev_hostile: remove" line.
  */
 #include <linux/delay.h>
 #include <linux/device/faux.h>
@@ -37,6 +38,9 @@ MODULE_PARM_DESC(max, "max_instances, or what get_available returns");
 static int probe_ret;
 module_param(probe_ret, int, 0644);
 MODULE_PARM_DESC(probe_ret, "what probe returns");
+static unsigned int probe_ms;
+module_param(probe_ms, uint, 0644);
+MODULE_PARM_DESC(probe_ms, "how long probe() sleeps");
 static unsigned int remove_ms;
 module_param(remove_ms, uint, 0644);
 MODULE_PARM_DESC(remove_ms, "how long remove() sleeps");
@@ -57,6 +61,7 @@ static char *long_str;
 
 static int hostile_probe(struct mdev_device *mdev)
 {
+	msleep(probe_ms);
 	return probe_ret;
 }
 

@@ -7,17 +7,22 @@
 # 0.3 ms later), which would otherwise dominate the small loops. Prints one line per
 # measurement, "BENCH core=C round=R metric=M x=X value=V" (V in ns per operation, or bytes
 # per mdev for mem*), and a TAP case for each so that a loop that stops producing numbers fails.
-# SIZE=full (make bench) or tiny (make check: proves the code runs, times are not asserted).
+# SIZE=full or scale (make bench) or tiny (make check: proves the code runs, times are not
+# asserted).
 . /tests/lib/tap.sh
 M=$MDEV_MODULES
-# LIVE: the live mdevs at which creates are timed and memory is read, up to the 65,536 instances
-# vfio-ap allows; UNREG: the live mdevs of the parent whose unregistration is timed.
-if [ "${SIZE:-tiny}" = full ]; then
-	ROUNDS=5 CR=100 LIVE="1000 5000 10000 20000 40000 65536" PROBE=100 PARENTS="1 100 1000" REG=5
-	UNREG=10000
-else
-	ROUNDS=2 CR=5 LIVE="20 200" PROBE=5 PARENTS="1 3" REG=1 UNREG=20
-fi
+# LIVE: the live mdevs at which creates are timed and memory is read; SCALE_LIVE, the same
+# beyond, up to the 65,536 instances vfio-ap allows, in rounds 1 to SCALE_ROUNDS only: the
+# C core's fill is quadratic. SIZE=scale (the bench's instruction-clock boot) is full with
+# SCALE_LIVE. UNREG: the live mdevs of the parent whose unregistration is timed.
+case ${SIZE:-tiny} in
+full | scale)
+	ROUNDS=5 CR=100 LIVE="1000 5000 10000" PROBE=100 PARENTS="1 100 1000" REG=5 UNREG=10000
+	SCALE_LIVE= SCALE_ROUNDS=3
+	[ "$SIZE" = scale ] && SCALE_LIVE="20000 40000 65536" ;;
+*)
+	ROUNDS=2 CR=5 LIVE="20 200" PROBE=5 PARENTS="1 3" REG=1 UNREG=20 SCALE_LIVE=400 SCALE_ROUNDS=1 ;;
+esac
 T=/sys/devices/faux/mtty_rs0/mdev_supported_types/faux_driver-1
 CTL=/sys/kernel/debug/mtty_rs/control
 n=0
@@ -65,7 +70,11 @@ profile() {	# profile METRIC COMMAND...
 }
 bench_core() {
 	if [ $core = rs ]; then insmod $M/mdev_rs.ko; else insmod $M/mdev.ko; fi
-	max=${LIVE##* }
+	lives=$LIVE
+	if [ -n "$SCALE_LIVE" ] && [ "$r" != p ] && [ "$r" -ge 1 ] && [ "$r" -le $SCALE_ROUNDS ]; then
+		lives="$LIVE $SCALE_LIVE"
+	fi
+	max=${lives##* }
 	insmod $M/mtty_rs.ko ports=$((max + PROBE + CR))
 	# Other UUIDs: a release, and with it the UUID, may come late (DEBUG_KOBJECT_RELEASE).
 	mdev_bench cr $T $CR 3000000 >/dev/null
@@ -73,7 +82,7 @@ bench_core() {
 	profile cr mdev_bench cr $T $((CR * 5))
 	live=0 base=$(used) sbase=$(slab) obase=$(objs)
 	profiling && slabs >/tmp/slabs.before
-	for L in $LIVE; do
+	for L in $lives; do
 		mdev_bench fill $T $((100000 + live)) $((100000 + L))
 		live=$L
 		emit create $L "$(mdev_bench create $T $((1000000 + L)) $PROBE)"

@@ -222,8 +222,8 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 	quick:*)
 		for n in $(plan_tests "$plan"); do matches "$n" && sh+=("$n"); done
 		[ ${#sh[@]} -gt 1 ] && [ "${sh[0]}" = "$plan/kunit" ] && sh=("${sh[0]},${sh[1]}" "${sh[@]:2}") ;;
-	*:rs) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*,$plan/50-*"
-		"$plan/20-*,$plan/25-*,$plan/30-*,$plan/35-*" "$plan/60-*,$plan/70-*,$plan/8?-*") ;;
+	*:rs) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*,$plan/45-*,$plan/50-*"
+		"$plan/20-*,$plan/25-*,$plan/30-*,$plan/35-*,$plan/80-*" "$plan/60-*,$plan/70-*,$plan/85-*") ;;
 	*:intree) sh=("$plan/kunit,$plan/05-*,$plan/10-*,$plan/40-*" "$plan/20-*,$plan/30-*") ;;
 	*:cvendor) sh=("$plan/20-*,$plan/25-*" "$plan/50-*,$plan/60-*") ;;
 	*) sh=("*") ;;

@@ -127,6 +127,11 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 	# about 25 runs, a reference kernel with two vCPUs booting while ten vCPUs shared the host's
 	# two CPUs (TCG). It is stopped and booted once more, and the run says so at its end.
 	local try pid
+	again() {	# again REASON: stop the boot, record and log it, to boot it once more
+		kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+		echo "${logf##*/console-}" >>"$OUT/restarted"
+		log "boot ${logf##*/console-}: $1; booting it once more"
+	}
 	for try in 1 2; do
 		b=$(date +%s)
 		log "boot ${logf##*/console-}"
@@ -137,9 +142,7 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 			sleep 2
 		done
 		if [ $try = 1 ] && kill -0 $pid 2>/dev/null && ! grep -qs '@@boot' "$logf"; then
-			kill $pid; wait $pid 2>/dev/null || true
-			echo "${logf##*/console-}" >>"$OUT/restarted"
-			log "boot ${logf##*/console-}: no init after ${BOOT_HANG:-240} s; booting it once more"
+			again "no init after ${BOOT_HANG:-240} s"
 			continue
 		fi
 		# The clocksource is jiffies (config/base.config), ticked by the local APIC timer,
@@ -148,9 +151,7 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 		# kernel ticks from the PIT, its clock running up to 30
 		# times fast (seen twice in about 60 boots), which cuts every wait short.
 		if [ $try = 1 ] && grep -qsE 'APIC frequency too slow|APIC timer disabled' "$logf"; then
-			kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
-			echo "${logf##*/console-}" >>"$OUT/restarted"
-			log "boot ${logf##*/console-}: APIC timer calibration failed; booting it once more"
+			again "APIC timer calibration failed"
 			continue
 		fi
 		wait $pid || true

@@ -43,7 +43,8 @@ pub(crate) trait DeviceState: Sized + Send + Sync + 'static {
     /// Called last in the release, once the state is dropped and the device freed.
     fn freed();
 
-    /// Adds the core's entries to a uevent of `dev`, whose state this is.
+    /// Adds the core's entries to a uevent of `dev`, whose state this is; on an error, those
+    /// added before it are sent.
     fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>) -> Result;
 }
 
@@ -183,10 +184,10 @@ unsafe fn uevent_of<S: DeviceState>(
             UeventEnv::from_raw(env),
         )
     };
-    match state.uevent(dev, &mut env) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    // An error would drop the whole uevent (`dev_uevent()` returns the bus's result): the
+    // entries that fit are sent.
+    let _ = state.uevent(dev, &mut env);
+    0
 }
 
 /// The `struct mdev_device` a device of the bus is embedded in.

@@ -5,7 +5,8 @@
 #   make quick       the inner loop: our core's boot with KUnit and the ABI checks only
 #   make demo|shell  show the core at work (UDEV=1: also udev/mdevctl autostart) / guest shell
 #   make bench       both cores side by side on a non-sanitizer kernel, on the wall clock and on
-#                    an instruction clock (tables in build/bench; PROFILE=1: also perf profiles)
+#                    an instruction clock (tables in build/bench; PROFILE=1: also perf profiles;
+#                    QUICK=1: the instruction clock alone, rows up to 10,000 live, in build/bench-quick)
 #   make intree-series the in-tree version as a git format-patch series against pristine 7.3.4
 #                    in build/series, checked with git am and checkpatch (make check builds
 #                    each prefix and boots the tip)

@@ -17,7 +17,7 @@ use core::{ptr, sync::atomic::Ordering};
 use kernel::{
     device::Device,
     prelude::*,
-    rbtree::RBTree,
+    rbtree::{Entry, RBTree, RBTreeNodeReservation},
     sync::{aref::ARef, LockedBy},
 };
 
@@ -26,8 +26,8 @@ use kernel::{
 /// An entry lives from `create` until the device is released, as in the C core, so a UUID is
 /// busy until its last reference is gone.
 pub(crate) struct Index {
-    /// Accounted devices by UUID.
-    pub(crate) uuids: Option<RBTree<[u8; 16], usize>>,
+    /// Accounted devices by UUID (its 16 bytes as one integer: a key compared in one step).
+    pub(crate) uuids: Option<RBTree<u128, usize>>,
 }
 
 /// Core objects whose release may still run (devices, type directories): module exit waits
@@ -52,7 +52,7 @@ pub(crate) struct MdevCore {
 
 impl DeviceState for MdevCore {
     /// Undoes a device's accounting: the UUID becomes free and, if the device was indexed, its
-    /// instance comes back.
+    /// instance comes back, which wakes the pollers of `available_instances`.
     fn released(r: &Released<'_, Self>) {
         let shared = r.state().links.shared();
         let mut idx = INDEX.lock();
@@ -60,10 +60,15 @@ impl DeviceState for MdevCore {
             return;
         };
         // Only the device that took the UUID gives it back, with its instance.
-        if uuids.get(&r.guid()) == Some(&r.addr()) {
-            uuids.remove(&r.guid());
+        let Some(taken) = uuids.find_mut(&u128::from_ne_bytes(r.guid())) else {
+            return;
+        };
+        if *taken.get() == r.addr() {
+            taken.remove();
             if shared.counted {
                 shared.avail.fetch_add(1, Ordering::Relaxed);
+                drop(idx);
+                shared.type_dirs().notify_available();
             }
         }
     }
@@ -73,12 +78,14 @@ impl DeviceState for MdevCore {
     }
 
     /// `MDEV_TYPE` (the type directory's name) and `MDEV_PARENT` (the parent's name), so that
-    /// a udev rule needs no sysfs read.
-    fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>) -> Result {
-        env.add(c"MDEV_TYPE", self.links.dir_name())?;
-        match mdev::parent(dev) {
-            Some(p) => env.add(c"MDEV_PARENT", p.name()),
-            None => Ok(()),
+    /// a udev rule needs no sysfs read; a full environment ends the entries.
+    fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>) {
+        if env.add(c"MDEV_TYPE", self.links.dir_name()).is_err() {
+            return;
+        }
+        if let Some(p) = mdev::parent(dev) {
+            // The last entry: nothing to stop on failure.
+            let _ = env.add(c"MDEV_PARENT", p.name());
         }
     }
 }
@@ -126,33 +133,27 @@ pub(crate) fn create(shared: &ParentShared, index: usize, uuid: Uuid) -> Result 
         return Err(e);
     }
     shared.finish_create(user, &dev, core);
+    shared.type_dirs().notify_available();
     Ok(())
 }
 
 /// Takes the UUID (`EEXIST`) and, if the core counts them, an instance (`EUSERS`) for
 /// `dev`.
 pub(crate) fn account(shared: &ParentShared, dev: &Device) -> Result {
-    let key = mdev::guid(dev).ok_or(EINVAL)?;
+    let key = u128::from_ne_bytes(mdev::guid(dev).ok_or(EINVAL)?);
+    let node = RBTreeNodeReservation::new(GFP_KERNEL)?;
     let mut idx = INDEX.lock();
-    let uuids = idx.uuids.get_or_insert_with(RBTree::new);
-    if uuids.get(&key).is_some() {
+    let Entry::Vacant(slot) = idx.uuids.get_or_insert_with(RBTree::new).entry(key) else {
         return Err(EEXIST);
-    }
+    };
     let take = |n: u32| n.checked_sub(1);
     if shared.counted {
         (shared.avail)
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, take)
             .map_err(|_| EUSERS)?;
     }
-    match uuids.try_create_and_insert(key, ptr::from_ref::<Device>(dev) as usize, GFP_KERNEL) {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            if shared.counted {
-                shared.avail.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(e)
-        }
-    }
+    slot.insert(ptr::from_ref::<Device>(dev) as usize, node);
+    Ok(())
 }
 
 /// Destroys an mdev device taken off its list: links, then `device_del()` (unbind, vendor
@@ -173,6 +174,11 @@ pub(crate) fn remove_store(dev: &Device, file: &SelfRemove<'_>, buf: &[u8]) -> R
         let shared = core.links.shared();
         let (_user, listed) = shared.enter_take(&dev, core)?;
         remove_common(listed);
+        // A `get_available()` count changes with the vendor's `remove()`; the core's at the
+        // release.
+        if !shared.counted {
+            shared.type_dirs().notify_available();
+        }
     }
     Ok(())
 }

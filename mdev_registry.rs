@@ -68,8 +68,9 @@ kernel::sync::global_lock! {
 fn teardown(shared: Arc<ParentShared>) {
     shared.gate.drain();
     // The parent's children in creation order, as the C core walks them; the devices of this
-    // registration that no remove took.
+    // registration that no remove took. Before the first, `devices/` goes.
     if let Ok(view) = shared.view() {
+        let mut listed = true;
         mdev::for_each_child(&view.dev, |child| {
             let Some(core) = device_core(child) else {
                 return;
@@ -78,6 +79,10 @@ fn teardown(shared: Arc<ParentShared>) {
                 return;
             }
             if let Some(dev) = shared.take_device(core) {
+                if listed {
+                    TypeDirs::unlist_devices(&shared);
+                    listed = false;
+                }
                 remove_common(dev);
             }
         });

@@ -5,14 +5,14 @@
 
 use crate::rust_kernel::kobject::{
     self, driver_string, AttrList, Attribute, DeviceAttribute, DeviceStore, Group, Groups, KType,
-    KobjOps, Kobject, KobjectRef, Kset, Page, SelfRemove,
+    KobjOps, Kobject, KobjectRef, Kset, Page, PollNode, SelfRemove,
 };
 use crate::{
     mdev_device::{create, LIVE},
     mdev_gate::ParentShared,
     mdev_uuid::parse_create,
 };
-use core::sync::atomic::Ordering;
+use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{
     device::Device,
     prelude::*,
@@ -46,12 +46,11 @@ static TYPE_ATTRS: [Attribute<TypeAttr>; 5] = [
 static TYPE_ATTR_LIST: AttrList<TypeAttr, 6> = AttrList::new(&TYPE_ATTRS);
 static NO_ATTRS: [Attribute<TypeAttr>; 0] = [];
 static NO_ATTR_LIST: AttrList<TypeAttr, 1> = AttrList::new(&NO_ATTRS);
-/// The attributes, and `devices/` for the device links: a directory without a kobject.
-static TYPE_GROUP_ARRAY: [Group<TypeDir>; 2] = [
-    Group::new(None, &TYPE_ATTR_LIST),
-    Group::new(Some(DEVICES), &NO_ATTR_LIST),
-];
-static TYPE_GROUPS: Groups<TypeDir, 3> = Groups::new(&TYPE_GROUP_ARRAY);
+static TYPE_GROUP_ARRAY: [Group<TypeDir>; 1] = [Group::new(None, &TYPE_ATTR_LIST)];
+static TYPE_GROUPS: Groups<TypeDir, 2> = Groups::new(&TYPE_GROUP_ARRAY);
+/// `devices/`, the links to the type's devices: a directory without a kobject, added after the
+/// attributes so that an unregistration can remove it, with all its links, at once.
+static DEVICES_GROUP: Group<TypeDir> = Group::new(Some(DEVICES), &NO_ATTR_LIST);
 static TYPE_KTYPE: KType<TypeDir> = KType::new(&TYPE_GROUPS);
 static KSET_KTYPE: KType<TypeDir> = KType::kset();
 
@@ -81,6 +80,10 @@ impl DeviceStore for Remove {
 /// of a parent live in its [`ParentShared`], one allocation for all of them.
 pub(crate) struct TypeDir {
     index: usize,
+    /// `devices/` is in sysfs.
+    listed: AtomicBool,
+    /// `available_instances`, once read.
+    avail: PollNode,
 }
 
 impl KobjOps for TypeDir {
@@ -99,6 +102,7 @@ impl KobjOps for TypeDir {
             TypeAttr::DeviceApi => page.line(v.drv.device_api().unwrap_or(c"").to_bytes()),
             TypeAttr::Name => page.line(t.pretty_name().unwrap_or(t.sysfs_name()).to_bytes()),
             TypeAttr::AvailableInstances => {
+                owner.type_dirs().watch_available(self.index);
                 let n = if owner.counted {
                     owner.avail.load(Ordering::Relaxed)
                 } else {
@@ -146,7 +150,13 @@ impl TypeDirs {
     pub(crate) fn new(n: usize) -> Result<impl PinInit<Self>> {
         let mut dirs = KVec::with_capacity(n, GFP_KERNEL)?;
         for index in 0..n {
-            dirs.push(Kobject::new(TypeDir { index }), GFP_KERNEL)?;
+            let (listed, avail) = (AtomicBool::new(false), PollNode::new());
+            let dir = TypeDir {
+                index,
+                listed,
+                avail,
+            };
+            dirs.push(Kobject::new(dir), GFP_KERNEL)?;
         }
         // INVARIANT: `dirs` is complete and resized no more.
         Ok(pin_init!(Self {
@@ -178,13 +188,26 @@ impl TypeDirs {
         for (i, d) in this.dirs.iter().enumerate() {
             let added = names(i)
                 .ok_or(EINVAL)
-                .and_then(|n| d.add_joined(owner, &TYPE_KTYPE, &this.kset, prefix, n));
+                .and_then(|n| d.add_joined(owner, &TYPE_KTYPE, &this.kset, prefix, n))
+                .and_then(|()| d.add_group(&DEVICES_GROUP))
+                .map(|()| d.data().listed.store(true, Ordering::Relaxed));
             if let Err(e) = added {
                 Self::unregister(owner);
                 return Err(e);
             }
         }
         Ok(())
+    }
+
+    /// Removes every type's `devices/` with its links, before an unregistration removes the
+    /// first device: one removal per type instead of one per device. Called once the gate is
+    /// closed and drained, so that no link is made or removed meanwhile.
+    pub(crate) fn unlist_devices(owner: &Arc<ParentShared>) {
+        for d in &owner.type_dirs().dirs {
+            if d.data().listed.swap(false, Ordering::Relaxed) {
+                d.remove_group(&DEVICES_GROUP);
+            }
+        }
     }
 
     /// Removes the directories made by [`Self::register`], in the order of
@@ -195,6 +218,20 @@ impl TypeDirs {
         // `kobject_del()` removes `devices/` with the attributes and drains running callbacks.
         this.dirs.iter().for_each(Kobject::remove);
         this.kset.remove();
+    }
+
+    /// Lets the pollers of type `i`'s `available_instances` be woken; called when it is read.
+    fn watch_available(&self, i: usize) {
+        if let Some(d) = self.dirs.get(i) {
+            d.data().avail.watch(d, c"available_instances");
+        }
+    }
+
+    /// Wakes the pollers of every type's `available_instances`, after a create, a remove or a
+    /// release of one of the parent's devices: a `get_available()` driver may count one pool
+    /// for all types, as the core does.
+    pub(crate) fn notify_available(&self) {
+        self.dirs.iter().for_each(|d| d.data().avail.notify());
     }
 
     /// References that keep type `i`'s directory alive; `None` if there is no such type
@@ -223,18 +260,24 @@ impl TypeLinks {
     }
 
     /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`, `<name>` being the
-    /// device's; `ENODEV` once the type directory is removed.
+    /// device's; `ENODEV` once the type directory or `devices/` is removed.
     pub(crate) fn link(&self, dev: &Device) -> Result {
         let dir = self.dir.get();
+        if !dir.data().listed.load(Ordering::Relaxed) {
+            return Err(ENODEV);
+        }
         dir.add_link_to_group(DEVICES, dev, dev.name())?;
         dir.link_from(dev, c"mdev_type")
             .inspect_err(|_| dir.remove_link_from_group(DEVICES, dev.name()))
     }
 
     /// Removes the links made by [`Self::link`]; `devices/<name>` is already gone if the type
-    /// directory is.
+    /// directory or `devices/` is.
     pub(crate) fn unlink(&self, dev: &Device) {
         kobject::remove_link(dev, c"mdev_type");
-        self.dir.get().remove_link_from_group(DEVICES, dev.name());
+        let dir = self.dir.get();
+        if dir.data().listed.load(Ordering::Relaxed) {
+            dir.remove_link_from_group(DEVICES, dev.name());
+        }
     }
 }

@@ -5,8 +5,8 @@
 Reads the "BENCH core=C round=R metric=M x=X value=V" lines of each log and writes to OUTDIR:
 bench.json (per clock: every sample, and median/min/max per core with the ratio ours/upstream),
 bench.md (a table per clock) and scaling.png (time per create against live mdevs, both cores).
-CONSOLE_LOG is the boot timed by the wall clock; ICOUNT_LOG, if given, the same rounds in a boot
-whose guest clock counts instructions (QEMU -icount shift=0: one instruction per ns).
+CONSOLE_LOG is the boot timed by the wall clock ("-": none); ICOUNT_LOG, if given, the same rounds
+in a boot whose guest clock counts instructions (QEMU -icount shift=0: one instruction per ns).
 The ratio is that of the medians, which the goals use; "paired" is the median of the per-round
 ratios (both cores run in every round), less sensitive to drift within the boot, with their
 spread.
@@ -94,7 +94,7 @@ def table(rows):
 def main():
     if len(sys.argv) not in (3, 4):
         sys.exit("usage: bench_report.py CONSOLE_LOG OUTDIR [ICOUNT_LOG]")
-    logs = {"wall": sys.argv[1]}
+    logs = {"wall": sys.argv[1]} if sys.argv[1] != "-" else {}
     if len(sys.argv) == 4:
         logs["icount"] = sys.argv[3]
     outdir = sys.argv[2]

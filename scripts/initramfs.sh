@@ -44,7 +44,7 @@ mkdir -p "$root/etc"
 printf 'root:x:0:0::/:/bin/sh\nuser:x:1000:1000::/tmp:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\nuser:x:1000:\n' > "$root/etc/group"
 cp "$TOP/tests/initramfs/init" "$root/init"
-for c in vfio/vfio_client bench/mdev_bench tools/failnth tools/wr tools/race tools/uevlog; do
+for c in vfio/vfio_client bench/mdev_bench tools/failnth tools/wr tools/race tools/uevlog tools/pollwait; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/${c#*/}" "$TOP/tests/$c.c"
 done
 cp -r "$TOP/tests/guest" "$TOP/tests/lib" "$TOP/tests/bench" "$root/tests/"

@@ -16,7 +16,8 @@ use core::{
     fmt,
     marker::PhantomData,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
+    slice,
+    sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::{
     device::Device,
@@ -339,12 +340,13 @@ impl<O> OwnerRef<O> {
 ///
 /// Once `kobj` is initialised, `owner` holds a reference that the kobject owns until its
 /// release; `owner` is not set before. While `registered` is set, `kobj` is in sysfs and this
-/// object owns its initial reference.
+/// object owns its initial reference. Once `kobj` has a name, `name_len` is its length.
 #[repr(C)]
 pub(crate) struct Kobject<T: KobjOps> {
     kobj: Opaque<bindings::kobject>,
     owner: OwnerRef<T::Owner>,
     registered: AtomicBool,
+    name_len: AtomicUsize,
     data: T,
 }
 
@@ -361,6 +363,7 @@ impl<T: KobjOps> Kobject<T> {
             kobj: Opaque::zeroed(),
             owner: OwnerRef::new(),
             registered: AtomicBool::new(false),
+            name_len: AtomicUsize::new(0),
             data,
         }
     }
@@ -395,6 +398,9 @@ impl<T: KobjOps> Kobject<T> {
         self.owner.set(owner)?;
         T::owned();
         let kobj = self.raw();
+        let len = name.to_bytes().len();
+        // INVARIANT: The kobject core copies the name as it is, but for '/' made '!'.
+        self.name_len.store(len, Ordering::Relaxed);
         // SAFETY: `kobj` is zeroed and not yet initialised (`owner` was not set), and `kset` is
         // registered: a member of a kset is added under it. `ktype` is static; the format takes
         // one C string, which the kobject core copies.
@@ -487,6 +493,30 @@ impl<T: KobjOps> Kobject<T> {
             .then(|| unsafe { CStr::from_char_ptr((*self.raw()).name) })
     }
 
+    /// The data.
+    pub(crate) fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// Creates the directory of group `g`, which is not one of the type's default groups;
+    /// `ENODEV` if not in sysfs.
+    pub(crate) fn add_group(&self, g: &'static Group<T>) -> Result {
+        if !self.is_registered() {
+            return Err(ENODEV);
+        }
+        // SAFETY: In sysfs; `g` is a valid group that lives forever.
+        to_result(unsafe { bindings::sysfs_create_group(self.raw(), &g.0) })
+    }
+
+    /// Removes the directory of group `g`, with all that is in it, if still in sysfs (else it
+    /// went with the kobject). The caller removes a group it added once.
+    pub(crate) fn remove_group(&self, g: &'static Group<T>) {
+        if self.is_registered() {
+            // SAFETY: In sysfs; `g` is a valid group.
+            unsafe { bindings::sysfs_remove_group(self.raw(), &g.0) };
+        }
+    }
+
     /// Creates `<group>/<name>` linking to `dev`; `ENODEV` if not in sysfs.
     pub(crate) fn add_link_to_group(&self, group: &CStr, dev: &Device, name: &CStr) -> Result {
         if !self.is_registered() {
@@ -539,6 +569,77 @@ pub(crate) fn remove_link(dev: &Device, name: &CStr) {
     unsafe { bindings::sysfs_remove_link(&raw mut (*dev.as_raw()).kobj, name.as_char_ptr()) };
 }
 
+/// A counted reference to the kernfs node of one attribute of a kobject, to wake the
+/// attribute's pollers without a lookup by name. It is taken by the attribute's first read,
+/// which every poller makes before it polls, so that objects nobody polls pay nothing.
+///
+/// # Invariants
+///
+/// Null, or a kernfs file node whose reference this object owns.
+pub(crate) struct PollNode(AtomicPtr<bindings::kernfs_node>);
+
+impl PollNode {
+    /// No node yet.
+    pub(crate) const fn new() -> Self {
+        Self(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    /// Takes the node of attribute `attr` of `k` unless it is taken; called in the attribute's
+    /// `show`, before the value is read.
+    pub(crate) fn watch<T: KobjOps>(&self, k: &Kobject<T>, attr: &CStr) {
+        if self.0.load(Ordering::Acquire).is_null() && k.is_registered() {
+            // SAFETY: `k` is in sysfs, where its `show` callback keeps it, so its directory
+            // node is valid; `attr` is a C string.
+            let kn = unsafe {
+                bindings::kernfs_find_and_get_ns((*k.raw()).sd, attr.as_char_ptr(), ptr::null())
+            };
+            let (null, ord) = (ptr::null_mut(), Ordering::AcqRel);
+            let lost = |kn| {
+                self.0
+                    .compare_exchange(null, kn, ord, Ordering::Acquire)
+                    .is_err()
+            };
+            if !kn.is_null() && lost(kn) {
+                // SAFETY: The reference just taken, which a concurrent `watch` made useless.
+                unsafe { bindings::kernfs_put(kn) };
+            }
+            // INVARIANT: A stored node's reference is the one taken here.
+        }
+        // Pairs with the barrier in `notify`: either the change is seen by the read that
+        // follows, or the notifier sees this node and the reader's open file.
+        fence(Ordering::SeqCst);
+    }
+
+    /// Wakes the attribute's pollers (`kernfs_notify()`) if it is open; called after a change
+    /// of its value. Only open files can be polled, so the notification, which queues work,
+    /// is skipped when none is.
+    pub(crate) fn notify(&self) {
+        // Pairs with the barrier in `watch`.
+        fence(Ordering::SeqCst);
+        let kn = self.0.load(Ordering::Acquire);
+        if kn.is_null() {
+            return;
+        }
+        // SAFETY: `kn` is a file node we hold a reference to (type invariants); `attr.open`
+        // is only compared with null, read once as `READ_ONCE()` would.
+        let open = unsafe { ptr::read_volatile(&raw const (*kn).__bindgen_anon_1.attr.open) };
+        if !open.is_null() {
+            // SAFETY: As above; removed nodes may be notified while referenced.
+            unsafe { bindings::kernfs_notify(kn) };
+        }
+    }
+}
+
+impl Drop for PollNode {
+    fn drop(&mut self) {
+        let kn = *self.0.get_mut();
+        if !kn.is_null() {
+            // SAFETY: The reference is ours (type invariants).
+            unsafe { bindings::kernfs_put(kn) };
+        }
+    }
+}
+
 /// A counted reference to a [`Kobject<T>`], which keeps it and its owner alive.
 ///
 /// # Invariants
@@ -560,9 +661,15 @@ impl<T: KobjOps> KobjectRef<T> {
 
     /// The name it was added with, which lives as long as the kobject.
     pub(crate) fn name(&self) -> &CStr {
-        // SAFETY: A reference is only taken of a kobject in sysfs, which has a name; nothing
-        // renames these kobjects, and the name is freed at the release, which `self` defers.
-        unsafe { CStr::from_char_ptr((*self.get().raw()).name) }
+        let k = self.get();
+        let len = k.name_len.load(Ordering::Relaxed);
+        // SAFETY: A reference is only taken of a kobject in sysfs, which has a name of `len`
+        // bytes and a NUL (type invariants of `Kobject`); nothing renames these kobjects, and
+        // the name is freed at the release, which `self` defers.
+        unsafe {
+            let name = slice::from_raw_parts((*k.raw()).name.cast::<u8>(), len + 1);
+            CStr::from_bytes_with_nul_unchecked(name)
+        }
     }
 
     /// The kobject's owner.

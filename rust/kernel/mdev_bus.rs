@@ -43,9 +43,9 @@ pub(crate) trait DeviceState: Sized + Send + Sync + 'static {
     /// Called last in the release, once the state is dropped and the device freed.
     fn freed();
 
-    /// Adds the core's entries to a uevent of `dev`, whose state this is; on an error, those
-    /// added before it are sent.
-    fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>) -> Result;
+    /// Adds the core's entries to a uevent of `dev`, whose state this is. The event goes out
+    /// with the entries that fit: failing it would drop it.
+    fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>);
 }
 
 /// `uevent_of::<S>` for the state type `S` of a device.
@@ -184,9 +184,7 @@ unsafe fn uevent_of<S: DeviceState>(
             UeventEnv::from_raw(env),
         )
     };
-    // An error would drop the whole uevent (`dev_uevent()` returns the bus's result): the
-    // entries that fit are sent.
-    let _ = state.uevent(dev, &mut env);
+    state.uevent(dev, &mut env);
     0
 }
 

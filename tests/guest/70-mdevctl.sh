@@ -3,6 +3,7 @@
 # Real userspace on the core named by $CORE: Debian's systemd-udevd with mdevctl's udev rule,
 # and mdevctl 1.2.0, against the C mtty and the Rust mtty_rs. udevd runs only for this test.
 . /tests/lib/tap.sh
+. /tests/lib/udev.sh
 if [ ! -x /usr/bin/mdevctl ] || [ ! -x /bin/udevadm ]; then
 	ok "# SKIP udev/mdevctl not in the image (scripts/deps.sh unpacks them)"
 	done_testing
@@ -11,10 +12,7 @@ fi
 export PATH=$PATH:/usr/sbin:/usr/bin
 MON=/tmp/udevmon.log LOG=/tmp/messages
 CTL=/sys/kernel/debug/mtty_rs/control
-mount -t tmpfs run /run
-mkdir -p /run/udev /etc/mdevctl.d
-syslogd -n -O $LOG &
-/lib/systemd/systemd-udevd --daemon 2>/tmp/udevd.err
+udev_start
 udevadm monitor --kernel --property > $MON 2>/dev/null &
 sleep 1
 pidof systemd-udevd >/dev/null && pidof udevadm >/dev/null && r=yes || r=no
@@ -102,7 +100,5 @@ is "$(events $MON.3 /devices/faux/mtty_rs0)" "unbind $A;remove $A;change mtty_rs
 	"udev: unbind/remove of the child, then unregistered"
 rmmod_sample
 mdevctl undefine -u $A >/dev/null 2>&1
-udevadm control --exit 2>/dev/null
-kill $(pidof udevadm) $(pidof syslogd) 2>/dev/null
-umount /run
+udev_stop udevadm
 done_testing

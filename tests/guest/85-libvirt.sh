@@ -5,6 +5,7 @@
 # mdev parent by its subsystem (pci, css, ap_matrix or mtty), so the C mtty is the parent here.
 # Creating, defining and starting go through mdevctl, as libvirt does it.
 . /tests/lib/tap.sh
+. /tests/lib/udev.sh
 if [ ! -x /usr/sbin/libvirtd ] || [ ! -x /usr/bin/mdevctl ]; then
 	ok "# SKIP libvirt or mdevctl not in the image (scripts/initramfs.sh consumers)"
 	done_testing; exit 0
@@ -14,11 +15,9 @@ V="virsh -q -c nodedev:///system"
 T=/sys/devices/virtual/mtty/mtty/mdev_supported_types
 U1=85c1b000-0000-4000-8000-000000000001
 U2=85c1b000-0000-4000-8000-000000000002
-mount -t tmpfs run /run
-mkdir -p /run/udev /etc/mdevctl.d /var/lib/libvirt /var/cache/libvirt /var/log
+udev_start
+mkdir -p /var/lib/libvirt /var/cache/libvirt /var/log
 ln -sfn /run /var/run
-syslogd -n -O /tmp/messages >/dev/null 2>&1 &
-/lib/systemd/systemd-udevd --daemon >/dev/null 2>/tmp/udevd.err
 # libvirt enumerates the udev database: the devices that were there before udevd get in it.
 udevadm trigger --action=add >/dev/null 2>&1
 udevadm settle
@@ -97,9 +96,6 @@ is "$rc $($V nodedev-list --cap mdev --all 2>&1 | wc -l) $(mdevctl list --define
 parent
 is "$(mtype mtty-2 | grep -o '<availableInstances>[0-9]*')" "<availableInstances>12" "all ports back"
 [ -s /tmp/libvirtd.err ] && sed 's/^/# libvirtd: /' /tmp/libvirtd.err
-kill $(pidof libvirtd) $(pidof syslogd) 2>/dev/null
-udevadm control --exit
-wait_for sh -c '! pidof libvirtd systemd-udevd'
-umount /run
+udev_stop libvirtd
 rm -f /tmp/m1.xml /tmp/m2.xml /tmp/p.xml /tmp/o
 done_testing

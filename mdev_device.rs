@@ -54,17 +54,12 @@ impl DeviceState for MdevCore {
     /// Undoes a device's accounting: the UUID becomes free and, if the device was indexed, its
     /// instance comes back, which wakes the pollers of `available_instances`.
     fn released(r: &Released<'_, Self>) {
-        let shared = r.state().links.shared();
+        let (shared, key) = (r.state().links.shared(), u128::from_ne_bytes(r.guid()));
         let mut idx = INDEX.lock();
-        let Some(uuids) = idx.uuids.as_mut() else {
-            return;
-        };
         // Only the device that took the UUID gives it back, with its instance.
-        let Some(taken) = uuids.find_mut(&u128::from_ne_bytes(r.guid())) else {
-            return;
-        };
-        if *taken.get() == r.addr() {
-            taken.remove();
+        let taken = idx.uuids.as_mut().and_then(|u| u.find_mut(&key));
+        if let Some(t) = taken.filter(|t| *t.get() == r.addr()) {
+            t.remove();
             if shared.counted {
                 shared.avail.fetch_add(1, Ordering::Relaxed);
                 drop(idx);
@@ -78,15 +73,13 @@ impl DeviceState for MdevCore {
     }
 
     /// `MDEV_TYPE` (the type directory's name) and `MDEV_PARENT` (the parent's name), so that
-    /// a udev rule needs no sysfs read; a full environment ends the entries.
+    /// a udev rule needs no sysfs read.
     fn uevent(&self, dev: &Device, env: &mut UeventEnv<'_>) {
-        if env.add(c"MDEV_TYPE", self.links.dir_name()).is_err() {
-            return;
-        }
-        if let Some(p) = mdev::parent(dev) {
-            // The last entry: nothing to stop on failure.
-            let _ = env.add(c"MDEV_PARENT", p.name());
-        }
+        let parent = mdev::parent(dev).map_or(c"", Device::name);
+        env.add_all(&[
+            (c"MDEV_TYPE", self.links.dir_name()),
+            (c"MDEV_PARENT", parent),
+        ]);
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::rust_kernel::{
     gate::{Gate, GateState, GateUser},
-    kobject::CompatClass,
+    kobject::ClassLinks,
     mdev_bus as mdev,
     mdev_vendor::{dev_info_const, DrvInfo, VendorDriver, VendorTypes},
 };
@@ -143,7 +143,7 @@ impl ParentShared {
 
     /// Closes the gate and, while registered, announces the unregistration and removes the
     /// compat class link.
-    pub(crate) fn close(&self, compat: Option<&CompatClass>) {
+    pub(crate) fn close(&self, compat: Option<&ClassLinks>) {
         let mut g = self.gate.lock();
         g.close();
         if let Some(v) = g.data.as_ref() {

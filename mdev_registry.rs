@@ -3,7 +3,7 @@
 //! The registry of parents, their registration and their unregistration.
 
 use crate::rust_kernel::{
-    kobject::CompatClass,
+    kobject::{ClassLinks, LinkClass},
     mdev_bus::{self as mdev, RawParent},
     mdev_vendor::{dev_info_const, Core, Vendor},
 };
@@ -31,7 +31,7 @@ type ParentMap = Option<RBTree<usize, Arc<ParentShared>>>;
 pub(crate) struct Registry {
     pub(crate) by_key: ParentMap,
     by_dev: ParentMap,
-    compat: Option<CompatClass>,
+    compat: Option<ClassLinks>,
 }
 
 impl Registry {
@@ -70,7 +70,6 @@ fn teardown(shared: Arc<ParentShared>) {
     // The parent's children in creation order, as the C core walks them; the devices of this
     // registration that no remove took. Before the first, `devices/` goes.
     if let Ok(view) = shared.view() {
-        let mut listed = true;
         mdev::for_each_child(&view.dev, |child| {
             let Some(core) = device_core(child) else {
                 return;
@@ -79,10 +78,7 @@ fn teardown(shared: Arc<ParentShared>) {
                 return;
             }
             if let Some(dev) = shared.take_device(core) {
-                if listed {
-                    TypeDirs::unlist_devices(&shared);
-                    listed = false;
-                }
+                shared.type_dirs().unlist_devices();
                 remove_common(dev);
             }
         });
@@ -112,7 +108,8 @@ pub(crate) fn init() {
 
 /// Registers `/sys/class/mdev_bus`.
 pub(crate) fn add_compat_class() -> Result {
-    REGISTRY.lock().compat = Some(CompatClass::new(c"mdev_bus")?);
+    static MDEV_BUS: LinkClass = LinkClass::new(c"mdev_bus");
+    REGISTRY.lock().compat = Some(MDEV_BUS.register()?);
     Ok(())
 }
 
@@ -131,8 +128,7 @@ pub(crate) fn exit() {
         };
         teardown(shared);
     }
-    let compat = REGISTRY.lock().compat.take();
-    drop(compat);
+    drop(REGISTRY.lock().compat.take());
 }
 
 /// The core's side of `include/linux/mdev.h`.

@@ -5,14 +5,14 @@
 
 use crate::rust_kernel::kobject::{
     self, driver_string, AttrList, Attribute, DeviceAttribute, DeviceStore, Group, Groups, KType,
-    KobjOps, Kobject, KobjectRef, Kset, Page, PollNode, SelfRemove,
+    KobjOps, Kobject, KobjectRef, Kset, LinkDir, Page, PollNode, SelfRemove,
 };
 use crate::{
     mdev_device::{create, LIVE},
     mdev_gate::ParentShared,
     mdev_uuid::parse_create,
 };
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::Ordering;
 use kernel::{
     device::Device,
     prelude::*,
@@ -34,8 +34,6 @@ pub(crate) enum TypeAttr {
     Description,
 }
 
-const DEVICES: &CStr = c"devices";
-
 static TYPE_ATTRS: [Attribute<TypeAttr>; 5] = [
     Attribute::new(c"create", 0o200, TypeAttr::Create),
     Attribute::new(c"device_api", 0o444, TypeAttr::DeviceApi),
@@ -50,7 +48,7 @@ static TYPE_GROUP_ARRAY: [Group<TypeDir>; 1] = [Group::new(None, &TYPE_ATTR_LIST
 static TYPE_GROUPS: Groups<TypeDir, 2> = Groups::new(&TYPE_GROUP_ARRAY);
 /// `devices/`, the links to the type's devices: a directory without a kobject, added after the
 /// attributes so that an unregistration can remove it, with all its links, at once.
-static DEVICES_GROUP: Group<TypeDir> = Group::new(Some(DEVICES), &NO_ATTR_LIST);
+static DEVICES: Group<TypeDir> = Group::new(Some(c"devices"), &NO_ATTR_LIST);
 static TYPE_KTYPE: KType<TypeDir> = KType::new(&TYPE_GROUPS);
 static KSET_KTYPE: KType<TypeDir> = KType::kset();
 
@@ -80,8 +78,8 @@ impl DeviceStore for Remove {
 /// of a parent live in its [`ParentShared`], one allocation for all of them.
 pub(crate) struct TypeDir {
     index: usize,
-    /// `devices/` is in sysfs.
-    listed: AtomicBool,
+    /// `devices/`.
+    devices: LinkDir<TypeDir>,
     /// `available_instances`, once read.
     avail: PollNode,
 }
@@ -102,7 +100,6 @@ impl KobjOps for TypeDir {
             TypeAttr::DeviceApi => page.line(v.drv.device_api().unwrap_or(c"").to_bytes()),
             TypeAttr::Name => page.line(t.pretty_name().unwrap_or(t.sysfs_name()).to_bytes()),
             TypeAttr::AvailableInstances => {
-                owner.type_dirs().watch_available(self.index);
                 let n = if owner.counted {
                     owner.avail.load(Ordering::Relaxed)
                 } else {
@@ -120,6 +117,10 @@ impl KobjOps for TypeDir {
             TypeAttr::Create => create(&owner, self.index, parse_create(buf)?),
             _ => Err(EIO),
         }
+    }
+
+    fn poll_node(&self, a: TypeAttr) -> Option<&PollNode> {
+        (a == TypeAttr::AvailableInstances).then_some(&self.avail)
     }
 
     fn owned() {
@@ -150,10 +151,10 @@ impl TypeDirs {
     pub(crate) fn new(n: usize) -> Result<impl PinInit<Self>> {
         let mut dirs = KVec::with_capacity(n, GFP_KERNEL)?;
         for index in 0..n {
-            let (listed, avail) = (AtomicBool::new(false), PollNode::new());
+            let (devices, avail) = (LinkDir::new(&DEVICES), PollNode::new());
             let dir = TypeDir {
                 index,
-                listed,
+                devices,
                 avail,
             };
             dirs.push(Kobject::new(dir), GFP_KERNEL)?;
@@ -189,8 +190,7 @@ impl TypeDirs {
             let added = names(i)
                 .ok_or(EINVAL)
                 .and_then(|n| d.add_joined(owner, &TYPE_KTYPE, &this.kset, prefix, n))
-                .and_then(|()| d.add_group(&DEVICES_GROUP))
-                .map(|()| d.data().listed.store(true, Ordering::Relaxed));
+                .and_then(|()| d.data().devices.add(d));
             if let Err(e) = added {
                 Self::unregister(owner);
                 return Err(e);
@@ -199,15 +199,11 @@ impl TypeDirs {
         Ok(())
     }
 
-    /// Removes every type's `devices/` with its links, before an unregistration removes the
-    /// first device: one removal per type instead of one per device. Called once the gate is
-    /// closed and drained, so that no link is made or removed meanwhile.
-    pub(crate) fn unlist_devices(owner: &Arc<ParentShared>) {
-        for d in &owner.type_dirs().dirs {
-            if d.data().listed.swap(false, Ordering::Relaxed) {
-                d.remove_group(&DEVICES_GROUP);
-            }
-        }
+    /// Removes every type's `devices/` with its links, if there, before an unregistration
+    /// removes a device: one removal per type instead of one per device. Called once the gate
+    /// is closed and drained, so that no link is made or removed meanwhile.
+    pub(crate) fn unlist_devices(&self) {
+        self.dirs.iter().for_each(|d| d.data().devices.remove(d));
     }
 
     /// Removes the directories made by [`Self::register`], in the order of
@@ -218,13 +214,6 @@ impl TypeDirs {
         // `kobject_del()` removes `devices/` with the attributes and drains running callbacks.
         this.dirs.iter().for_each(Kobject::remove);
         this.kset.remove();
-    }
-
-    /// Lets the pollers of type `i`'s `available_instances` be woken; called when it is read.
-    fn watch_available(&self, i: usize) {
-        if let Some(d) = self.dirs.get(i) {
-            d.data().avail.watch(d, c"available_instances");
-        }
     }
 
     /// Wakes the pollers of every type's `available_instances`, after a create, a remove or a
@@ -262,13 +251,10 @@ impl TypeLinks {
     /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`, `<name>` being the
     /// device's; `ENODEV` once the type directory or `devices/` is removed.
     pub(crate) fn link(&self, dev: &Device) -> Result {
-        let dir = self.dir.get();
-        if !dir.data().listed.load(Ordering::Relaxed) {
-            return Err(ENODEV);
-        }
-        dir.add_link_to_group(DEVICES, dev, dev.name())?;
+        let (dir, name) = (self.dir.get(), dev.name());
+        dir.data().devices.link(dir, dev, name)?;
         dir.link_from(dev, c"mdev_type")
-            .inspect_err(|_| dir.remove_link_from_group(DEVICES, dev.name()))
+            .inspect_err(|_| dir.data().devices.unlink(dir, name))
     }
 
     /// Removes the links made by [`Self::link`]; `devices/<name>` is already gone if the type
@@ -276,8 +262,6 @@ impl TypeLinks {
     pub(crate) fn unlink(&self, dev: &Device) {
         kobject::remove_link(dev, c"mdev_type");
         let dir = self.dir.get();
-        if dir.data().listed.load(Ordering::Relaxed) {
-            dir.remove_link_from_group(DEVICES, dev.name());
-        }
+        dir.data().devices.unlink(dir, dev.name());
     }
 }

@@ -16,12 +16,13 @@
 // Out of tree, the crate includes the vendor API (`kernel::mdev`) and what it needs. // out-of-tree only
 #[path = "../rust/kernel/bindings.rs"] // out-of-tree only
 mod bindings; // out-of-tree only
+#[allow(dead_code)] // out-of-tree only
 #[path = "../rust/kernel/compat.rs"] // out-of-tree only
 mod compat; // out-of-tree only
 #[path = "../rust/kernel/device.rs"] // out-of-tree only
 mod device; // out-of-tree only
 use compat::EALREADY; // out-of-tree only
-#[allow(dead_code, unreachable_pub)] // out-of-tree only
+#[allow(dead_code, unreachable_pub, unused_imports)] // out-of-tree only
 #[path = "../rust/kernel/kobject.rs"] // out-of-tree only
 mod kobject; // out-of-tree only
 #[path = "../rust/kernel/live_count.rs"] // out-of-tree only

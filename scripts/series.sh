@@ -99,26 +99,30 @@ commit() {	# commit MSG: commit the work tree with intree/MSG
 }
 
 patches() {
-	edit rust/bindings/bindings_helper.h 'after("#include <linux/jump_label.h>\n", "#include <linux/kmemleak.h>\n"); before("#include <linux/mdio.h>\n", "#include <linux/mdev.h>\n")'
-	commit 01-rust-bindings-mdev.msg
+	git -C "$W" apply "$TOP/intree/01-driver-core-class-links.diff"
+	commit 01-driver-core-class-links.msg
 
-	git -C "$W" apply "$TOP/intree/02-rust-module-initcall.diff"
-	commit 02-rust-module-initcall.msg
+	edit rust/bindings/bindings_helper.h 'after("#include <linux/jump_label.h>\n", "#include <linux/kmemleak.h>\n"); before("#include <linux/mdio.h>\n", "#include <linux/mdev.h>\n")'
+	commit 02-rust-bindings-mdev.msg
+
+	git -C "$W" apply "$TOP/intree/03-rust-module-initcall.diff"
+	commit 03-rust-module-initcall.msg
 
 	abs kobject.rs
+	sed 's/pub(crate)/pub/g' "$TOP/intree/kobject-class-links.rs" >>"$W/rust/kernel/kobject.rs"
 	edit rust/kernel/lib.rs 'addmod("kobject")'
 	edit MAINTAINERS 'before("VFIO MEDIATED DEVICE DRIVERS\n", SECTION + "M:\tmdev-rs developers <mdev-rs@lists.example.org>\nL:\tkvm@vger.kernel.org\nL:\trust-for-linux@vger.kernel.org\nS:\tMaintained\nF:\trust/kernel/kobject.rs\n\n")'
-	commit 03-rust-kobject.msg
+	commit 04-rust-kobject.msg
 
 	abs gate.rs; abs live_count.rs
 	edit rust/kernel/lib.rs 'addmod("gate"); addmod("live_count")'
 	edit MAINTAINERS 'addf("rust/kernel/gate.rs"); addf("rust/kernel/live_count.rs")'
-	commit 04-rust-gate-live-count.msg
+	commit 05-rust-gate-live-count.msg
 
 	abs mdev_bus.rs; abs mdev_vendor.rs; abs mdev.rs
 	edit rust/kernel/lib.rs 'addmod("mdev", "#[cfg(any(CONFIG_VFIO_MDEV = \"y\", CONFIG_VFIO_MDEV = \"m\"))]"); addmod("mdev_bus", "#[cfg(CONFIG_VFIO_MDEV_RUST)]"); addmod("mdev_vendor", "#[cfg(CONFIG_VFIO_MDEV_RUST)]")'
 	edit MAINTAINERS 'addf("rust/kernel/mdev*.rs")'
-	commit 05-rust-mdev.msg
+	commit 06-rust-mdev.msg
 
 	local f
 	for f in "$TOP"/mdev_*.rs "$TOP"/mdev_abi.c; do core "${f#"$TOP"/}" "drivers/vfio/mdev/rust/${f##*/}"; done
@@ -131,18 +135,18 @@ patches() {
 	edit drivers/vfio/mdev/Makefile 's = s.replace("mdev-y :=", "ifdef CONFIG_VFIO_MDEV_RUST\nobj-$(CONFIG_VFIO_MDEV) += rust/\nelse\nmdev-y :=").rstrip("\n") + "\nendif\n"'
 	edit drivers/vfio/mdev/Kconfig "s = s.rstrip('\n') + '\n' + open('$TOP/intree/Kconfig.core').read()"
 	edit MAINTAINERS 'addf("drivers/vfio/mdev/rust/")'
-	commit 06-vfio-mdev-rust-core.msg
+	commit 07-vfio-mdev-rust-core.msg
 
 	core samples/mtty_rs.rs samples/vfio-mdev/mtty_rs.rs
 	edit samples/vfio-mdev/Makefile 'after("obj-$(CONFIG_SAMPLE_VFIO_MDEV_MTTY) += mtty.o\n", "obj-$(CONFIG_SAMPLE_VFIO_MDEV_MTTY_RUST) += mtty_rs.o\n")'
 	edit samples/Kconfig 'before("config SAMPLE_VFIO_MDEV_MDPY\n", open("'"$TOP"'/intree/Kconfig.sample").read())'
 	edit MAINTAINERS 'addf("samples/vfio-mdev/mtty_rs.rs")'
-	commit 07-samples-mtty-rs.msg
+	commit 08-samples-mtty-rs.msg
 
 	cp "$TOP/Documentation/driver-api.rst" "$W/Documentation/driver-api/vfio-mediated-device-rust.rst"
 	edit Documentation/driver-api/index.rst 'after("   vfio-mediated-device\n", "   vfio-mediated-device-rust\n")'
 	edit MAINTAINERS 'addf("Documentation/driver-api/vfio-mediated-device-rust.rst")'
-	commit 08-docs-mdev-rust.msg
+	commit 09-docs-mdev-rust.msg
 }
 
 gen() {	# gen OUT

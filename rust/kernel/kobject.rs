@@ -11,6 +11,7 @@
 //! and compatibility classes.
 
 use super::bindings;
+pub(crate) use super::compat::{ClassLinks, LinkClass}; // out-of-tree only
 use super::device::RawDevice as _; // out-of-tree only
 use core::{
     fmt,
@@ -55,6 +56,12 @@ pub(crate) trait KobjOps: Send + Sync + Sized + 'static {
     /// Writes `buf` to attribute `a`.
     fn store(&self, _owner: ArcBorrow<'_, Self::Owner>, _a: Self::Attr, _buf: &[u8]) -> Result {
         Err(EIO)
+    }
+
+    /// The [`PollNode`] of attribute `a`, if it can be polled: its reads take the node, so
+    /// that [`PollNode::notify`] wakes the pollers.
+    fn poll_node(&self, _a: Self::Attr) -> Option<&PollNode> {
+        None
     }
 
     /// Called when a kobject takes its owner reference.
@@ -498,55 +505,6 @@ impl<T: KobjOps> Kobject<T> {
         &self.data
     }
 
-    /// Creates the directory of group `g`, which is not one of the type's default groups;
-    /// `ENODEV` if not in sysfs.
-    pub(crate) fn add_group(&self, g: &'static Group<T>) -> Result {
-        if !self.is_registered() {
-            return Err(ENODEV);
-        }
-        // SAFETY: In sysfs; `g` is a valid group that lives forever.
-        to_result(unsafe { bindings::sysfs_create_group(self.raw(), &g.0) })
-    }
-
-    /// Removes the directory of group `g`, with all that is in it, if still in sysfs (else it
-    /// went with the kobject). The caller removes a group it added once.
-    pub(crate) fn remove_group(&self, g: &'static Group<T>) {
-        if self.is_registered() {
-            // SAFETY: In sysfs; `g` is a valid group.
-            unsafe { bindings::sysfs_remove_group(self.raw(), &g.0) };
-        }
-    }
-
-    /// Creates `<group>/<name>` linking to `dev`; `ENODEV` if not in sysfs.
-    pub(crate) fn add_link_to_group(&self, group: &CStr, dev: &Device, name: &CStr) -> Result {
-        if !self.is_registered() {
-            return Err(ENODEV);
-        }
-        // SAFETY: Both kobjects are live and in sysfs; the names are C strings.
-        to_result(unsafe {
-            bindings::sysfs_add_link_to_group(
-                self.raw(),
-                group.as_char_ptr(),
-                &raw mut (*dev.as_raw()).kobj,
-                name.as_char_ptr(),
-            )
-        })
-    }
-
-    /// Removes `<group>/<name>`, if still in sysfs (else it went with the kobject).
-    pub(crate) fn remove_link_from_group(&self, group: &CStr, name: &CStr) {
-        if self.is_registered() {
-            // SAFETY: In sysfs; removing an absent link is harmless.
-            unsafe {
-                bindings::sysfs_remove_link_from_group(
-                    self.raw(),
-                    group.as_char_ptr(),
-                    name.as_char_ptr(),
-                )
-            };
-        }
-    }
-
     /// Creates `<dev>/<name>` linking to this kobject; `ENODEV` if not in sysfs.
     pub(crate) fn link_from(&self, dev: &Device, name: &CStr) -> Result {
         if !self.is_registered() {
@@ -569,6 +527,81 @@ pub(crate) fn remove_link(dev: &Device, name: &CStr) {
     unsafe { bindings::sysfs_remove_link(&raw mut (*dev.as_raw()).kobj, name.as_char_ptr()) };
 }
 
+/// A directory of links among the files of a kobject of type `T`: a named group without
+/// attributes, added and removed apart from the type's default groups, so that it can go with
+/// all its links at once. Its methods take the kobject that holds it.
+///
+/// # Invariants
+///
+/// While `present` is set, the group's directory is in sysfs, under the kobject that added it.
+pub(crate) struct LinkDir<T: KobjOps> {
+    group: &'static Group<T>,
+    present: AtomicBool,
+}
+
+impl<T: KobjOps> LinkDir<T> {
+    /// The directory of `group` (named, without attributes), not yet added.
+    pub(crate) const fn new(group: &'static Group<T>) -> Self {
+        Self {
+            group,
+            present: AtomicBool::new(false),
+        }
+    }
+
+    /// Adds the directory to `k`, once; `ENODEV` if `k` is not in sysfs.
+    pub(crate) fn add(&self, k: &Kobject<T>) -> Result {
+        if !k.is_registered() {
+            return Err(ENODEV);
+        }
+        // SAFETY: `k` is in sysfs; the group is valid and lives forever.
+        to_result(unsafe { bindings::sysfs_create_group(k.raw(), &self.group.0) })?;
+        // INVARIANT: Added.
+        self.present.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Removes the directory with its links, if it is there.
+    pub(crate) fn remove(&self, k: &Kobject<T>) {
+        // INVARIANT: Cleared before the removal.
+        if self.present.swap(false, Ordering::Relaxed) && k.is_registered() {
+            // SAFETY: `k` is in sysfs with the group (type invariants).
+            unsafe { bindings::sysfs_remove_group(k.raw(), &self.group.0) };
+        }
+    }
+
+    /// Creates `<dir>/<name>` linking to `dev`; `ENODEV` if the directory is not there.
+    pub(crate) fn link(&self, k: &Kobject<T>, dev: &Device, name: &CStr) -> Result {
+        if !self.present.load(Ordering::Relaxed) || !k.is_registered() {
+            return Err(ENODEV);
+        }
+        // SAFETY: Both kobjects are live and in sysfs; the names are C strings. A group removed
+        // meanwhile is not found.
+        to_result(unsafe {
+            bindings::sysfs_add_link_to_group(
+                k.raw(),
+                self.group.0.name,
+                &raw mut (*dev.as_raw()).kobj,
+                name.as_char_ptr(),
+            )
+        })
+    }
+
+    /// Removes `<dir>/<name>`, if the directory is there (else the link went with it).
+    pub(crate) fn unlink(&self, k: &Kobject<T>, name: &CStr) {
+        if self.present.load(Ordering::Relaxed) && k.is_registered() {
+            // SAFETY: `k` is in sysfs; removing an absent link or from an absent group is
+            // harmless.
+            unsafe {
+                bindings::sysfs_remove_link_from_group(
+                    k.raw(),
+                    self.group.0.name,
+                    name.as_char_ptr(),
+                )
+            };
+        }
+    }
+}
+
 /// A counted reference to the kernfs node of one attribute of a kobject, to wake the
 /// attribute's pollers without a lookup by name. It is taken by the attribute's first read,
 /// which every poller makes before it polls, so that objects nobody polls pay nothing.
@@ -586,13 +619,15 @@ impl PollNode {
 
     /// Takes the node of attribute `attr` of `k` unless it is taken; called in the attribute's
     /// `show`, before the value is read.
-    pub(crate) fn watch<T: KobjOps>(&self, k: &Kobject<T>, attr: &CStr) {
+    ///
+    /// # Safety
+    ///
+    /// `attr` is a C string.
+    unsafe fn watch<T: KobjOps>(&self, k: &Kobject<T>, attr: *const c_char) {
         if self.0.load(Ordering::Acquire).is_null() && k.is_registered() {
             // SAFETY: `k` is in sysfs, where its `show` callback keeps it, so its directory
-            // node is valid; `attr` is a C string.
-            let kn = unsafe {
-                bindings::kernfs_find_and_get_ns((*k.raw()).sd, attr.as_char_ptr(), ptr::null())
-            };
+            // node is valid; `attr` is a C string (caller guarantee).
+            let kn = unsafe { bindings::kernfs_find_and_get_ns((*k.raw()).sd, attr, ptr::null()) };
             let (null, ord) = (ptr::null_mut(), Ordering::AcqRel);
             let lost = |kn| {
                 self.0
@@ -885,6 +920,10 @@ unsafe extern "C" fn show<T: KobjOps>(
 ) -> isize {
     // SAFETY: Guaranteed by the caller.
     let (k, owner, which) = unsafe { target::<T>(kobj, a) };
+    if let Some(n) = k.data.poll_node(which) {
+        // SAFETY: `a` is a valid attribute, whose name is a C string.
+        unsafe { n.watch(k, (*a).name) };
+    }
     // SAFETY: sysfs hands `show()` a writable buffer of `PAGE_SIZE` bytes.
     let mut page = unsafe { Page::from_raw(buf) };
     let res = k.data.show(owner, which, &mut page);
@@ -982,47 +1021,6 @@ pub(crate) fn driver_string(dev: &Device) -> &CStr {
     unsafe { CStr::from_char_ptr(bindings::dev_driver_string(dev.as_raw())) }
 }
 
-/// A compatibility class, `/sys/class/<name>/` with links to devices of another subsystem.
-///
-/// # Invariants
-///
-/// `0` was returned by `class_compat_register()`.
-pub(crate) struct CompatClass(NonNull<bindings::class_compat>);
-
-// SAFETY: The compat class serialises link creation in sysfs.
-unsafe impl Send for CompatClass {}
-// SAFETY: As above.
-unsafe impl Sync for CompatClass {}
-
-impl CompatClass {
-    /// Registers `/sys/class/<name>`.
-    pub(crate) fn new(name: &'static CStr) -> Result<Self> {
-        // SAFETY: `name` is a static C string.
-        let c = unsafe { bindings::class_compat_register(name.as_char_ptr()) };
-        // INVARIANT: Non-NULL results are registered.
-        Ok(Self(NonNull::new(c).ok_or(ENOMEM)?))
-    }
-
-    /// Creates the link `<name>/<dev_name(dev)>`.
-    pub(crate) fn create_link(&self, dev: &Device) -> Result {
-        // SAFETY: The class is registered and `dev` is valid.
-        to_result(unsafe { bindings::class_compat_create_link(self.0.as_ptr(), dev.as_raw()) })
-    }
-
-    /// Removes the link of `dev`, if any.
-    pub(crate) fn remove_link(&self, dev: &Device) {
-        // SAFETY: The class is registered and `dev` is valid.
-        unsafe { bindings::class_compat_remove_link(self.0.as_ptr(), dev.as_raw()) }
-    }
-}
-
-impl Drop for CompatClass {
-    fn drop(&mut self) {
-        // SAFETY: Registered by `new()` (type invariants).
-        unsafe { bindings::class_compat_unregister(self.0.as_ptr()) }
-    }
-}
-
 /// The environment of a uevent being built, as a bus's `uevent` callback gets it.
 ///
 /// # Invariants
@@ -1040,6 +1038,16 @@ impl UeventEnv<'_> {
         // INVARIANT: Guaranteed by the caller.
         // SAFETY: Valid, so not NULL (caller guarantee).
         Self(unsafe { NonNull::new_unchecked(env) }, PhantomData)
+    }
+
+    /// Adds the `key=value` entries in order, as many as fit: failing the callback would drop
+    /// the whole event.
+    pub(crate) fn add_all(&mut self, entries: &[(&CStr, &CStr)]) {
+        for (key, value) in entries {
+            if self.add(key, value).is_err() {
+                return;
+            }
+        }
     }
 
     /// Adds `key=value`; `ENOMEM` if the environment is full.

@@ -1,4 +1,3 @@
-
 /// `/sys/class/<name>`, a class holding links to devices of other classes and buses, named
 /// after them (`class_add_link()`). Defined statically, as classes are.
 #[repr(transparent)]

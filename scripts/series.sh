@@ -109,7 +109,7 @@ patches() {
 	commit 03-rust-module-initcall.msg
 
 	abs kobject.rs
-	sed 's/pub(crate)/pub/g' "$TOP/intree/kobject-class-links.rs" >>"$W/rust/kernel/kobject.rs"
+	{ echo; sed 's/pub(crate)/pub/g' "$TOP/intree/kobject-class-links.rs"; } >>"$W/rust/kernel/kobject.rs"
 	edit rust/kernel/lib.rs 'addmod("kobject")'
 	edit MAINTAINERS 'before("VFIO MEDIATED DEVICE DRIVERS\n", SECTION + "M:\tmdev-rs developers <mdev-rs@lists.example.org>\nL:\tkvm@vger.kernel.org\nL:\trust-for-linux@vger.kernel.org\nS:\tMaintained\nF:\trust/kernel/kobject.rs\n\n")'
 	commit 04-rust-kobject.msg

@@ -225,7 +225,7 @@ shell | demo)
 esac
 
 # check and quick: start each boot as soon as its kernel, modules and initramfs are ready.
-rm -f "$OUT"/console-*.log "$OUT/intree.log" "$OUT/consumers.cpio"
+rm -f "$OUT"/console-*.log "$OUT/intree.log" "$OUT"/*consumers.cpio
 logs=() pids=()
 start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test that T selects
 	local plan=$1 n i=0 f smp initrd
@@ -266,10 +266,12 @@ start() {	# start PLAN KOBJ INITRD: the plan's boots, one per shard with a test 
 }
 with_consumers() {	# with_consumers INITRD: INITRD and QEMU and libvirt (tests/guest/8?-*), or
 	# INITRD alone where they are not unpacked (KDIR=): those tests then skip
-	local c=$OUT/consumers.cpio
+	local c=$OUT/consumers.cpio out=${1%.cpio}-consumers.cpio
 	[ -f "$c" ] || bash "$TOP/scripts/initramfs.sh" consumers "$c" >&2 || { echo "$1"; return; }
-	cat "$1" "$c" >"${1%.cpio}-consumers.cpio"
-	echo "${1%.cpio}-consumers.cpio"
+	# Once per run: the plan's first boot with it may be loading it already (rewritten under
+	# it, a boot got a truncated image: no root, or a QEMU in the guest that never answered).
+	[ -f "$out" ] || { cat "$1" "$c" >"$out.tmp" && mv "$out.tmp" "$out"; }
+	echo "$out"
 }
 test_image() {	# test_image NAME KOBJ KUNIT_TEST INITRD: the production modules (linted) and,
 	# when T selects KUNIT_TEST, beside them the build with the KUnit suite; then INITRD.

@@ -31,6 +31,15 @@ qemu() {
 		</dev/null >/tmp/$n.err 2>&1 &
 	PID=$!
 }
+# diag PID: what the guest and QEMU PID do, when QEMU does not answer
+diag() {
+	top -bn1 | head -15 | sed 's/^/# top: /'
+	for t in /proc/$1/task/*; do
+		echo "# task ${t##*/}: $(cut -d' ' -f3,14,15 $t/stat) $(cat $t/wchan)"
+		sed 's/^/#   /' $t/stack 2>/dev/null | head -8
+	done
+	sed 's/^/# q1: /' /tmp/q1.err
+}
 # second MODE WANT: a second QEMU, through MODE, fails with an error that has WANT in it
 second() {
 	qemu q2 $1; Q2=$PID
@@ -62,7 +71,7 @@ session() {
 	exec 3<>/tmp/q1.in
 	cat /tmp/q1.out >/tmp/q1.log &
 	CAT=$!
-	wait_for grep -q '"QMP"' /tmp/q1.log
+	wait_for grep -q '"QMP"' /tmp/q1.log || diag $Q1
 	is "$(grep -c '"QMP"' /tmp/q1.log)" "1" "$M: QEMU started paused with the mdev; QMP greets"
 	is "$(qmp c qmp_capabilities)" '{"return": {}, "id": "c"}' "$M: QMP capabilities negotiated"
 	is "$(qmp s query-status | grep -o '"status": "[a-z-]*"')" '"status": "prelaunch"' \

@@ -92,7 +92,7 @@ impl ParentShared {
     ) -> Result<(RegUser<'_>, T)> {
         let mut g = self.gate.lock();
         let user = g.enter()?;
-        match g.data.clone().ok_or(ENODEV).and_then(|v| f(&user, &v)) {
+        match g.data.as_ref().ok_or(ENODEV).and_then(|v| f(&user, v)) {
             Ok(t) => Ok((user, t)),
             Err(e) => {
                 user.leave(&mut g);

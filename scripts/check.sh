@@ -92,6 +92,8 @@ modules() {	# modules NAME KOBJ [lint] [kunit]: build both modules for KOBJ into
 }
 
 ACCEL_OPTS=(-accel tcg -cpu max,la57=off)
+# The instruction clock: 1 ns per guest instruction; an idle guest's clock jumps to its next timer.
+ICOUNT="-icount shift=0,sleep=off"
 accel() {	# accel KIMG: KVM where a probe boot shows it works, TCG otherwise
 	[ "$mode" = bench ] && return 0	# the instruction clock needs TCG
 	ACCEL_USED=$(bash "$TOP/scripts/accel.sh" "$1")
@@ -120,14 +122,12 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 	# for a wild address: 4 of 11 boots with -cpu max under TCG, 0 of 42 with la57=off.
 	# Under TCG a test guest's clock is the instruction clock (1 ns per guest instruction), and
 	# an idle guest's clock jumps to its next timer: guest time no longer depends on the host's
-	# load, so the local APIC timer's calibration against the PIT cannot fail (on the real-time
-	# clock it failed in about one boot of 30 under load, and the guest's clock then ran up to 30
-	# times fast), a wait_for counts the guest's own work, and sleeps and delayed releases cost
-	# no host time. (icount runs a guest's vCPUs in one thread.) make bench sets its clocks; an
+	# load, so the local APIC timer's calibration against the PIT cannot fail (see below), a
+	# wait_for counts the guest's own work, and sleeps and delayed releases cost no host time. (icount runs a guest's vCPUs in one thread.) make bench sets its clocks; an
 	# interactive guest keeps real time.
 	local clock=${QEMU_CLOCK-}
 	[ -z "$clock" ] && [ "$mode" != bench ] && [ "${ACCEL_OPTS[1]}" = tcg ] &&
-		[ "${5:-}" != interactive ] && clock="-icount shift=0,sleep=off"
+		[ "${5:-}" != interactive ] && clock=$ICOUNT
 	# shellcheck disable=SC2206 # clock holds options
 	local q=(qemu-system-x86_64 "${ACCEL_OPTS[@]}" $clock -smp ${SMP:-2} -m $mem
 		-nographic -no-reboot -bios /usr/share/qemu/qboot.rom -kernel "$kimg" -initrd "$initrd"
@@ -155,8 +155,9 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 			again "no init after ${BOOT_HANG:-240} s"
 			continue
 		fi
-		# The clocksource is jiffies (config/base.config), ticked by the local APIC timer,
-		# whose calibration against the PIT fails when a busy host delays the guest: "APIC
+		# On the real-time clock (KVM, the bench's wall clock) the clocksource is jiffies
+		# (config/base.config), ticked by the local APIC timer, whose calibration against the
+		# PIT fails when a busy host delays the guest: "APIC
 		# frequency too slow" or "APIC timer disabled due to verification failure", and the
 		# kernel ticks from the PIT, its clock running up to 30
 		# times fast (seen twice in about 60 boots), which cuts every wait short. On a host
@@ -209,7 +210,7 @@ bench)
 		exec /usr/bin/python3 "$TOP/scripts/bench_report.py" "$OUT/console-bench-quick.log" \
 			"$OUT/bench-quick"
 	elif [ "${QUICK:-0}" = 1 ]; then
-		BENCH_SIZE=quick QEMU_CLOCK="-icount shift=0,sleep=off" boot bench "$K" "$I" \
+		BENCH_SIZE=quick QEMU_CLOCK=$ICOUNT boot bench "$K" "$I" \
 			"$OUT/console-bench-quick.log"
 		exec /usr/bin/python3 "$TOP/scripts/bench_report.py" - "$OUT/bench-quick" \
 			"$OUT/console-bench-quick.log"
@@ -218,7 +219,7 @@ bench)
 	# The same rounds again with a guest clock that counts instructions (1 ns each): free of
 	# host noise and of TCG's own costs, such as a hash lookup per return or indirect jump.
 	# It also runs the rows up to 65,536 live mdevs (tests/bench/run.sh, SIZE=scale).
-	BENCH_SIZE=scale QEMU_CLOCK="-icount shift=0,sleep=off" boot bench "$K" "$I" "$OUT/console-bench-icount.log"
+	BENCH_SIZE=scale QEMU_CLOCK=$ICOUNT boot bench "$K" "$I" "$OUT/console-bench-icount.log"
 	exec /usr/bin/python3 "$TOP/scripts/bench_report.py" "$OUT/console-bench.log" "$OUT/bench" \
 		"$OUT/console-bench-icount.log" ;;
 shell | demo)

@@ -123,8 +123,8 @@ session() {
 session container "/dev/vfio/N /dev/vfio/vfio" "busy"
 if [ -c /dev/iommu ]; then
 	# Another UUID: the first mdev's release, which frees its UUID, may still be delayed.
-	U=80c0e000-0000-4000-8000-000000000002 D=/sys/bus/mdev/devices/80c0e000-0000-4000-8000-000000000002
-	P=/sys/devices/virtual/mtty/mtty/$U
+	U=80c0e000-0000-4000-8000-000000000002
+	D=/sys/bus/mdev/devices/$U P=/sys/devices/virtual/mtty/mtty/$U
 	session iommufd "/dev/iommu /dev/vfio/devices/vfioN" "Invalid argument"
 else
 	ok "# SKIP iommufd: the kernel has no /dev/iommu"

@@ -10,7 +10,7 @@ use kernel::prelude::*;
 mod tests {
     use crate::rust_kernel::compat::EUSERS; // out-of-tree only
     use crate::rust_kernel::{
-        mdev_bus::RawParent,
+        mdev_bus::{DeviceName, RawParent},
         mdev_vendor::{
             self,
             kunit::{count_warnings, Fixture},
@@ -40,12 +40,26 @@ mod tests {
         let a = Uuid::parse(b"A1b2C3d4-e5F6-0789-abcd-EF0123456789")?;
         assert_eq!(a.name().to_bytes(), b"a1b2c3d4-e5f6-0789-abcd-ef0123456789");
         assert!(Uuid::parse(U1)? == Uuid::parse(b"11111111-2222-3333-4444-555555555555")?);
+        // As `guid_parse()`: the first three groups little-endian.
+        let guid = [
+            0xd4, 0xc3, 0xb2, 0xa1, 0xf6, 0xe5, 0x89, 0x07, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45,
+            0x67, 0x89,
+        ];
+        assert_eq!(a.guid(), guid);
         Ok(())
     }
 
     #[test]
+    fn device_name_refuses_nul() {
+        let abc = DeviceName::<4>::try_from_fn(|i| b"abc"[i]);
+        assert_eq!(abc.map(|n| n.as_c_str() == c"abc"), Some(true));
+        assert!(DeviceName::<4>::try_from_fn(|i| b"a\0c"[i]).is_none());
+        assert!(DeviceName::<0>::try_from_fn(|_| b'a').is_none());
+    }
+
+    #[test]
     fn uuid_parse_rejects_bad_input() {
-        let bad: [&[u8]; 7] = [
+        let bad: [&[u8]; 8] = [
             b"11111111-2222-3333-4444-55555555555",
             b"111111112-222-3333-4444-555555555555",
             b"11111111-2222-3333-4444-55555555555g",
@@ -53,6 +67,7 @@ mod tests {
             b"11111111-2222-3333-4444-5555555555\0\0",
             b"",
             b"11111111-2222-3333-4444-5555555555555",
+            b"11111111-2222-3333-4444-55555555555-",
         ];
         for b in bad {
             assert!(Uuid::parse(b) == Err(EINVAL));

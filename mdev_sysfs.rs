@@ -251,10 +251,10 @@ impl TypeLinks {
     /// Creates `devices/<name> -> dev` and `dev/mdev_type -> <type dir>`, `<name>` being the
     /// device's; `ENODEV` once the type directory or `devices/` is removed.
     pub(crate) fn link(&self, dev: &Device) -> Result {
-        let (dir, name) = (self.dir.get(), dev.name());
-        dir.data().devices.link(dir, dev, name)?;
+        let dir = self.dir.get();
+        dir.data().devices.link(dir, dev)?;
         dir.link_from(dev, c"mdev_type")
-            .inspect_err(|_| dir.data().devices.unlink(dir, name))
+            .inspect_err(|_| dir.data().devices.unlink(dir, dev))
     }
 
     /// Removes the links made by [`Self::link`]; `devices/<name>` is already gone if the type
@@ -262,6 +262,6 @@ impl TypeLinks {
     pub(crate) fn unlink(&self, dev: &Device) {
         kobject::remove_link(dev, c"mdev_type");
         let dir = self.dir.get();
-        dir.data().devices.unlink(dir, dev.name());
+        dir.data().devices.unlink(dir, dev);
     }
 }

@@ -2,6 +2,7 @@
 
 //! What `create` and `remove` accept: UUIDs and the `kstrtoul()` number.
 
+use crate::rust_kernel::mdev_bus::DeviceName;
 use kernel::prelude::*;
 
 /// Length of a UUID string, `UUID_STRING_LEN`.
@@ -10,8 +11,8 @@ const UUID_LEN: usize = 36;
 /// A UUID as written to `create`: its device name and its `guid_t`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Uuid {
-    /// The canonical lower-case string and a NUL.
-    name: [u8; UUID_LEN + 1],
+    /// The canonical lower-case string.
+    name: DeviceName<{ UUID_LEN + 1 }>,
     /// What `guid_parse()` makes of it: the first three groups little-endian.
     guid: [u8; 16],
 }
@@ -19,35 +20,26 @@ pub(crate) struct Uuid {
 impl Uuid {
     /// Parses the 36-character form `8-4-4-4-12`, in any case, as `uuid_is_valid()` does.
     pub(crate) fn parse(s: &[u8]) -> Result<Self> {
+        /// Where the two hex digits of each byte of the string start.
+        const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+        /// Where each byte of the string goes in the `guid_t`.
         const GUID_INDEX: [usize; 16] = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
         let s: &[u8; UUID_LEN] = s.try_into().map_err(|_| EINVAL)?;
-        let mut out = Self {
-            name: [0; UUID_LEN + 1],
-            guid: [0; 16],
-        };
-        let mut digits = s
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !matches!(i, 8 | 13 | 18 | 23));
-        for (i, &c) in s.iter().enumerate() {
-            let dash = matches!(i, 8 | 13 | 18 | 23);
-            if dash != (c == b'-') || !(dash || c.is_ascii_hexdigit()) {
-                return Err(EINVAL);
-            }
-            out.name[i] = c.to_ascii_lowercase();
+        if [8, 13, 18, 23].iter().any(|&i| s[i] != b'-') {
+            return Err(EINVAL);
         }
-        for &g in &GUID_INDEX {
-            let (Some((_, &hi)), Some((_, &lo))) = (digits.next(), digits.next()) else {
-                return Err(EINVAL);
-            };
-            out.guid[g] = (hex(hi) << 4) | hex(lo);
+        let mut guid = [0; 16];
+        for (&at, &g) in AT.iter().zip(&GUID_INDEX) {
+            guid[g] = (hex(s[at]).ok_or(EINVAL)? << 4) | hex(s[at + 1]).ok_or(EINVAL)?;
         }
-        Ok(out)
+        // Every byte is a hex digit or a dash, so none is NUL.
+        let name = DeviceName::try_from_fn(|i| s[i].to_ascii_lowercase()).ok_or(EINVAL)?;
+        Ok(Self { name, guid })
     }
 
     /// The device name.
     pub(crate) fn name(&self) -> &CStr {
-        CStr::from_bytes_with_nul(&self.name).unwrap_or(c"")
+        self.name.as_c_str()
     }
 
     /// The 16 bytes of `mdev->uuid`.
@@ -56,9 +48,14 @@ impl Uuid {
     }
 }
 
-/// The value of a hex digit (checked by the caller).
-fn hex(c: u8) -> u8 {
-    char::from(c).to_digit(16).unwrap_or(0) as u8
+/// The value of hex digit `c`.
+fn hex(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Validates a `create` write: 36 bytes, or 37 with any last byte, holding a UUID.

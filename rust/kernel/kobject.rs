@@ -569,33 +569,29 @@ impl<T: KobjOps> LinkDir<T> {
         }
     }
 
-    /// Creates `<dir>/<name>` linking to `dev`; `ENODEV` if the directory is not there.
-    pub(crate) fn link(&self, k: &Kobject<T>, dev: &Device, name: &CStr) -> Result {
+    /// Creates `<dir>/<device name>` linking to `dev`; `ENODEV` if the directory is not there.
+    pub(crate) fn link(&self, k: &Kobject<T>, dev: &Device) -> Result {
         if !self.present.load(Ordering::Relaxed) || !k.is_registered() {
             return Err(ENODEV);
         }
         // SAFETY: Both kobjects are live and in sysfs; the names are C strings. A group removed
         // meanwhile is not found.
         to_result(unsafe {
-            bindings::sysfs_add_link_to_group(
-                k.raw(),
-                self.group.0.name,
-                &raw mut (*dev.as_raw()).kobj,
-                name.as_char_ptr(),
-            )
+            let kobj = &raw mut (*dev.as_raw()).kobj;
+            bindings::sysfs_add_link_to_group(k.raw(), self.group.0.name, kobj, (*kobj).name)
         })
     }
 
-    /// Removes `<dir>/<name>`, if the directory is there (else the link went with it).
-    pub(crate) fn unlink(&self, k: &Kobject<T>, name: &CStr) {
+    /// Removes `<dir>/<device name>`, if the directory is there (else the link went with it).
+    pub(crate) fn unlink(&self, k: &Kobject<T>, dev: &Device) {
         if self.present.load(Ordering::Relaxed) && k.is_registered() {
-            // SAFETY: `k` is in sysfs; removing an absent link or from an absent group is
-            // harmless.
+            // SAFETY: `k` is in sysfs and `dev` live; removing an absent link or from an absent
+            // group is harmless.
             unsafe {
                 bindings::sysfs_remove_link_from_group(
                     k.raw(),
                     self.group.0.name,
-                    name.as_char_ptr(),
+                    (*dev.as_raw()).kobj.name,
                 )
             };
         }

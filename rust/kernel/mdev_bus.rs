@@ -188,6 +188,38 @@ unsafe fn uevent_of<S: DeviceState>(
     0
 }
 
+/// A device name of `N - 1` bytes in place, with its NUL, so that it is a C string without a
+/// scan for NULs.
+///
+/// # Invariants
+///
+/// `N > 0`; the last byte is NUL and no other is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct DeviceName<const N: usize>([u8; N]);
+
+impl<const N: usize> DeviceName<N> {
+    /// The name of the bytes `f(0)` to `f(N - 2)`; `None` if one of them is NUL.
+    pub(crate) fn try_from_fn(mut f: impl FnMut(usize) -> u8) -> Option<Self> {
+        let mut name = [0; N];
+        let (last, bytes) = name.split_last_mut()?;
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = f(i);
+            if *b == 0 {
+                return None;
+            }
+        }
+        *last = 0;
+        // INVARIANT: Only the last byte is NUL.
+        Some(Self(name))
+    }
+
+    /// The name as a C string.
+    pub(crate) fn as_c_str(&self) -> &CStr {
+        // SAFETY: The bytes end with the only NUL (type invariants).
+        unsafe { CStr::from_bytes_with_nul_unchecked(&self.0) }
+    }
+}
+
 /// The `struct mdev_device` a device of the bus is embedded in.
 fn to_mdev(dev: *mut bindings::device) -> *mut bindings::mdev_device {
     // CAST: `dev` is the first member of a `repr(C)` `mdev_device` (`Alloc`).

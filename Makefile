@@ -6,7 +6,8 @@
 #   make demo|shell  show the core at work (UDEV=1: also udev/mdevctl autostart) / guest shell
 #   make bench       both cores side by side on a non-sanitizer kernel, on the wall clock and on
 #                    an instruction clock (tables in build/bench; PROFILE=1: also perf profiles;
-#                    QUICK=1: the instruction clock alone, rows up to 10,000 live, in build/bench-quick)
+#                    QUICK=1: the instruction clock alone, rows up to 10,000 live, in build/bench-quick;
+#                    PROFILE=insn: instructions per kernel function of both cores, in build/bench-insn)
 #   make intree-series the in-tree version as a git format-patch series against pristine 7.3.4
 #                    in build/series, checked with git am and checkpatch (make check builds
 #                    each prefix and boots the tip)

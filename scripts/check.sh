@@ -203,6 +203,22 @@ bench)
 	modules bench "$KOBJ_B"
 	initramfs "$OUT/initramfs-bench.cpio" "$KOBJ_B" "$OUT/mod-bench"
 	K=$KOBJ_B/arch/x86/boot/bzImage I=$OUT/initramfs-bench.cpio
+	# PROFILE=insn: the instructions of each kernel function per create + remove and per cycle
+	# of 1,000 parents, for each core, counted on the instruction clock by a QEMU plugin; two
+	# loop lengths per row, whose difference cancels the boot (scripts/insn_profile.py).
+	if [ "${PROFILE:-0}" = insn ]; then
+		P=$OUT/bench-insn
+		rm -rf "$P" && mkdir -p "$P"
+		rustc --edition 2021 --crate-type cdylib -O -o "$P/insnprof.so" \
+			"$TOP/tests/tools/insnprof.rs" || die "the QEMU plugin did not build"
+		for run in cr-rs-500 cr-rs-2500 cr-c-500 cr-c-2500 reg-rs-1 reg-rs-3 reg-c-1 reg-c-3; do
+			BENCH_SIZE=insn-$run QEMU_CLOCK="$ICOUNT -plugin file=$P/insnprof.so,out=$P/insn-$run.tb" \
+				boot bench "$K" "$I" "$P/console-insn-$run.log"
+			grep -qs 'ok 1 - ' "$P/console-insn-$run.log" ||
+				die "profile run $run failed; log: $P/console-insn-$run.log"
+		done
+		exec /usr/bin/python3 "$TOP/scripts/insn_profile.py" "$KOBJ_B/System.map" "$P"
+	fi
 	# QUICK=1: fewer rows and rounds, on the instruction clock alone; with PROFILE=1 on the wall
 	# clock, which perf's sampling needs.
 	if [ "${QUICK:-0}" = 1 ] && [ "${PROFILE:-0}" = 1 ]; then

@@ -9,8 +9,35 @@
 # per mdev for mem*), and a TAP case for each so that a loop that stops producing numbers fails.
 # SIZE=full or scale (make bench), quick (make bench QUICK=1: the rows with goals below 65,536
 # live, three rounds) or tiny (make check: proves the code runs, times are not asserted).
+# SIZE=insn-METRIC-CORE-N (make bench PROFILE=insn) runs one loop of one core for an instruction
+# profile: N create + remove pairs (cr) or N unregister + register cycles of 1,000 parents (reg).
 . /tests/lib/tap.sh
 M=$MDEV_MODULES
+if [ "${SIZE#insn-}" != "${SIZE:-}" ]; then
+	# shellcheck disable=SC2046 # split on purpose
+	set -- $(echo "$SIZE" | tr - ' ')
+	metric=$2 core=$3 n=$4
+	if [ "$core" = rs ]; then insmod $M/mdev_rs.ko; else insmod $M/mdev.ko; fi
+	case $metric in
+	cr)
+		insmod $M/mtty_rs.ko ports=100
+		T=/sys/devices/faux/mtty_rs0/mdev_supported_types/faux_driver-1
+		mdev_bench cr $T 200 5000000 >/dev/null
+		v=$(mdev_bench cr $T "$n") ;;
+	reg)
+		insmod $M/mtty_rs.ko nr_parents=1000
+		CTL=/sys/kernel/debug/mtty_rs/control
+		mdev_bench write $CTL "unregister all" "register all" 1 >/dev/null
+		v=$(mdev_bench write $CTL "unregister all" "register all" "$n") ;;
+	esac
+	# The profile counts from boot to power-off; the report subtracts a short run from a long one.
+	echo "INSN metric=$metric core=$core n=$n value=$v"
+	# Where the kernel and the modules are, to name the addresses.
+	grep -E ' _stext$|\[(mdev|mdev_rs|mtty_rs)\]$' /proc/kallsyms | sed 's/^/KSYM /'
+	case $v in '' | *[!0-9]*) echo "not ok 1 - $core $metric: no value" ;; *) echo "ok 1 - $core $metric" ;; esac
+	echo "1..1"
+	exit 0
+fi
 # LIVE: the live mdevs at which creates are timed and memory is read; SCALE_LIVE, the same
 # beyond, up to the 65,536 instances vfio-ap allows, in rounds 1 to SCALE_ROUNDS only: the
 # C core's fill is quadratic. SIZE=scale (the bench's instruction-clock boot) is full with

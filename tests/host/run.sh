@@ -46,6 +46,28 @@ for c in (\"wall\", \"icount\"):
     assert {\"cr\", \"create\", \"reg\", \"mem\"} <= have, (c, have)
 " "$2/bench/bench.json"' "$TOP" "$BENCHLOG" "$tmp"
 fi
+# make bench PROFILE=insn: the report names addresses by function (the kernel relocated as the
+# guest's _stext says, the modules by their kallsyms) and divides the difference of the two runs
+# of a row by the difference of their loop counts; the plugin builds and QEMU loads it.
+mkdir -p "$tmp/insn"
+printf 'ffffffff81000000 T _stext\nffffffff81000100 T foo\nffffffff81000200 t bar\n' >"$tmp/insn.map"
+for r in rs-1:100:0 rs-3:300:200 c-1:50:0 c-3:150:0; do
+	IFS=: read -r run foo mod <<<"$r"
+	printf '@@bench/run.sh: KSYM ffffffffa1000000 T _stext\n@@bench/run.sh: KSYM ffffffffc0000000 t f\t[mdev_rs]\n' \
+		>"$tmp/insn/console-insn-cr-$run.log"
+	printf 'ffffffffa1000104 %s\nffffffffa1000200 7\nffffffffc0000010 %s\n' "$foo" "$mod" >"$tmp/insn/insn-cr-$run.tb"
+done
+t "insn profile: per operation, by function, both cores" bash -c '
+	python3 "$0/scripts/insn_profile.py" "$1/insn.map" "$1/insn" >"$1/insn.out" &&
+	grep -q "^cr: kernel instructions per operation: ours 200, C core 50, ours/C 4.0000" "$1/insn.out" &&
+	grep -Eq "^ +100 +100 +0  f \[mdev_rs\]" "$1/insn.out" &&
+	grep -Eq "^ +50 +100 +50  foo$" "$1/insn.out"' "$TOP" "$tmp"
+if command -v rustc >/dev/null; then
+	t "insn profile: the QEMU plugin builds, loads and writes its counts at exit" bash -c '
+		rustc --edition 2021 --crate-type cdylib -O -o "$1/insnprof.so" "$0/tests/tools/insnprof.rs" &&
+		echo quit | timeout 60 qemu-system-x86_64 -M none -display none -monitor stdio \
+			-plugin "file=$1/insnprof.so,out=$1/insn-none.tb" && test -f "$1/insn-none.tb"' "$TOP" "$tmp"
+fi
 # Gates: rustfmt with the kernel's .rustfmt.toml (KSRC is set by scripts/check.sh).
 if [ -n "${KSRC:-}" ] && command -v rustfmt >/dev/null; then
 	t "rustfmt --check with the kernel's .rustfmt.toml" \

@@ -123,8 +123,9 @@ boot() {	# boot PLAN KIMG INITRD LOG [interactive]: FILTER (default TF) selects 
 	# Under TCG a test guest's clock is the instruction clock (1 ns per guest instruction), and
 	# an idle guest's clock jumps to its next timer: guest time no longer depends on the host's
 	# load, so the local APIC timer's calibration against the PIT cannot fail (see below), a
-	# wait_for counts the guest's own work, and sleeps and delayed releases cost no host time. (icount runs a guest's vCPUs in one thread.) make bench sets its clocks; an
-	# interactive guest keeps real time.
+	# wait_for counts the guest's own work, and sleeps and delayed releases cost no host time
+	# (icount runs a guest's vCPUs in one thread). make bench sets its clocks; an interactive
+	# guest keeps real time.
 	local clock=${QEMU_CLOCK-}
 	[ -z "$clock" ] && [ "$mode" != bench ] && [ "${ACCEL_OPTS[1]}" = tcg ] &&
 		[ "${5:-}" != interactive ] && clock=$ICOUNT

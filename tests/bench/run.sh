@@ -13,31 +13,6 @@
 # profile: N create + remove pairs (cr) or N unregister + register cycles of 1,000 parents (reg).
 . /tests/lib/tap.sh
 M=$MDEV_MODULES
-if [ "${SIZE#insn-}" != "${SIZE:-}" ]; then
-	# shellcheck disable=SC2046 # split on purpose
-	set -- $(echo "$SIZE" | tr - ' ')
-	metric=$2 core=$3 n=$4
-	if [ "$core" = rs ]; then insmod $M/mdev_rs.ko; else insmod $M/mdev.ko; fi
-	case $metric in
-	cr)
-		insmod $M/mtty_rs.ko ports=100
-		T=/sys/devices/faux/mtty_rs0/mdev_supported_types/faux_driver-1
-		mdev_bench cr $T 200 5000000 >/dev/null
-		v=$(mdev_bench cr $T "$n") ;;
-	reg)
-		insmod $M/mtty_rs.ko nr_parents=1000
-		CTL=/sys/kernel/debug/mtty_rs/control
-		mdev_bench write $CTL "unregister all" "register all" 1 >/dev/null
-		v=$(mdev_bench write $CTL "unregister all" "register all" "$n") ;;
-	esac
-	# The profile counts from boot to power-off; the report subtracts a short run from a long one.
-	echo "INSN metric=$metric core=$core n=$n value=$v"
-	# Where the kernel and the modules are, to name the addresses.
-	grep -E ' _stext$|\[(mdev|mdev_rs|mtty_rs)\]$' /proc/kallsyms | sed 's/^/KSYM /'
-	case $v in '' | *[!0-9]*) echo "not ok 1 - $core $metric: no value" ;; *) echo "ok 1 - $core $metric" ;; esac
-	echo "1..1"
-	exit 0
-fi
 # LIVE: the live mdevs at which creates are timed and memory is read; SCALE_LIVE, the same
 # beyond, up to the 65,536 instances vfio-ap allows, in rounds 1 to SCALE_ROUNDS only: the
 # C core's fill is quadratic, and on the instruction clock one round repeats to 0.3%.
@@ -55,6 +30,29 @@ quick)
 esac
 T=/sys/devices/faux/mtty_rs0/mdev_supported_types/faux_driver-1
 CTL=/sys/kernel/debug/mtty_rs/control
+if [ "${SIZE#insn-}" != "${SIZE:-}" ]; then
+	# shellcheck disable=SC2046 # split on purpose
+	set -- $(echo "$SIZE" | tr - ' ')
+	metric=$2 core=$3 n=$4
+	if [ "$core" = rs ]; then insmod $M/mdev_rs.ko; else insmod $M/mdev.ko; fi
+	case $metric in
+	cr)
+		insmod $M/mtty_rs.ko ports=100
+		mdev_bench cr $T 200 5000000 >/dev/null
+		v=$(mdev_bench cr $T "$n") ;;
+	reg)
+		insmod $M/mtty_rs.ko nr_parents=1000
+		mdev_bench write $CTL "unregister all" "register all" 1 >/dev/null
+		v=$(mdev_bench write $CTL "unregister all" "register all" "$n") ;;
+	esac
+	# The profile counts from boot to power-off; the report subtracts a short run from a long one.
+	echo "INSN metric=$metric core=$core n=$n value=$v"
+	# Where the kernel and the modules are, to name the addresses.
+	grep -E ' _stext$|\[(mdev|mdev_rs|mtty_rs)\]$' /proc/kallsyms | sed 's/^/KSYM /'
+	case $v in '' | *[!0-9]*) echo "not ok 1 - $core $metric: no value" ;; *) echo "ok 1 - $core $metric" ;; esac
+	echo "1..1"
+	exit 0
+fi
 n=0
 emit() {
 	[ "$r" = 0 ] || [ "$r" = p ] && return 0
